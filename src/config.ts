@@ -1,0 +1,191 @@
+import ms, { type StringValue } from 'ms';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The service's whole configuration. This is the only module that reads `process.env`;
+ * everything else receives a `Config`.
+ */
+
+/** A duration in the syntax Temporal's TypeScript SDK accepts (`ms` strings: `90s`, `24h`, `7d`). */
+const duration = z
+  .string()
+  .trim()
+  .refine((value) => parseDuration(value) !== undefined, {
+    message: 'expected a positive duration such as 90s, 15m, 24h or 7d',
+  })
+  .transform((value) => value as StringValue);
+
+const durationList = z
+  .string()
+  .trim()
+  .transform((value) => value.split(',').map((part) => part.trim()))
+  .refine((parts) => parts.every((part) => parseDuration(part) !== undefined), {
+    message: 'expected a comma-separated list of durations such as 24h,72h',
+  })
+  .transform((parts) => parts as StringValue[]);
+
+const port = z.coerce.number().int().min(1).max(65535);
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value) => (value === '' ? undefined : value));
+const optionalUrl = (protocols: string[]) =>
+  optionalText.refine((value) => value === undefined || hasProtocol(value, protocols), {
+    message: `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+  });
+
+const envSchema = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  PORT: port.default(3000),
+
+  TEMPORAL_ADDRESS: optionalText,
+  TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('screenings'),
+  DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
+  SMTP_URL: optionalUrl(['smtp:', 'smtps:']),
+  MAIL_FROM: z.string().trim().min(3).default('SingleKey screenings <screenings@localhost>'),
+  ALERT_EMAIL: z.email().default('screening-alerts@localhost'),
+
+  SINGLEKEY_API_URL: z.url({ protocol: /^https?$/ }).default('https://sandbox.singlekey.com'),
+  SINGLEKEY_API_TOKEN: optionalText,
+  SINGLEKEY_WEBHOOK_SECRETS: optionalText.transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((secret) => secret.trim())
+      .filter((secret) => secret !== ''),
+  ),
+  SINGLEKEY_HANDSHAKE_TOKEN: optionalText,
+  WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+
+  REMINDER_SCHEDULE: durationList.default(['24h', '72h'] as StringValue[]),
+  SCREENING_EXPIRY: duration.default('7d' as StringValue),
+  COMPLETION_SLA: duration.default('2h' as StringValue),
+  DEDUPE_WINDOW: duration.default('15h' as StringValue),
+
+  DATA_DIR: z.string().trim().min(1).default('data'),
+  EMBEDDED_TEMPORAL_PORT: port.default(7233),
+  EMBEDDED_TEMPORAL_UI_PORT: port.default(8233),
+  EMBEDDED_POSTGRES_PORT: port.default(5433),
+  EMBEDDED_SMTP_PORT: port.default(2525),
+  TEMPORAL_CLI_PATH: optionalText,
+  TEMPORAL_TEST_SERVER_PATH: optionalText,
+  PATH: z.string().default(''),
+});
+
+export type Env = z.input<typeof envSchema>;
+type Parsed = z.output<typeof envSchema>;
+
+export interface Config {
+  logLevel: Parsed['LOG_LEVEL'];
+  http: { host: string; port: number };
+  temporal: { address?: string; namespace: string; taskQueue: string };
+  databaseUrl?: string;
+  smtpUrl?: string;
+  mail: { from: string; alertEmail: string };
+  singlekey: {
+    apiUrl: string;
+    apiToken?: string;
+    /** Newest first; a delivery signed with any of them is accepted. */
+    webhookSecrets: string[];
+    handshakeToken?: string;
+    toleranceSeconds: number;
+  };
+  lifecycle: {
+    reminderSchedule: StringValue[];
+    screeningExpiry: StringValue;
+    completionSla: StringValue;
+    dedupeWindow: StringValue;
+  };
+  embedded: {
+    dataDir: string;
+    temporalPort: number;
+    temporalUiPort: number;
+    postgresPort: number;
+    smtpPort: number;
+  };
+  binaries: { temporalCli?: string; temporalTestServer?: string; searchPath: string };
+}
+
+/** Thrown at start-up; its message names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment (by default `process.env`) into a `Config`, or throws `ConfigError`. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        const value = env[name];
+        return `${name}: ${issue.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`;
+      }),
+    );
+  }
+  const e = result.data;
+  return {
+    logLevel: e.LOG_LEVEL,
+    http: { host: e.HOST, port: e.PORT },
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
+    databaseUrl: e.DATABASE_URL,
+    smtpUrl: e.SMTP_URL,
+    mail: { from: e.MAIL_FROM, alertEmail: e.ALERT_EMAIL },
+    singlekey: {
+      apiUrl: e.SINGLEKEY_API_URL.replace(/\/+$/, ''),
+      apiToken: e.SINGLEKEY_API_TOKEN,
+      webhookSecrets: e.SINGLEKEY_WEBHOOK_SECRETS,
+      handshakeToken: e.SINGLEKEY_HANDSHAKE_TOKEN,
+      toleranceSeconds: e.WEBHOOK_TOLERANCE_SECONDS,
+    },
+    lifecycle: {
+      reminderSchedule: e.REMINDER_SCHEDULE,
+      screeningExpiry: e.SCREENING_EXPIRY,
+      completionSla: e.COMPLETION_SLA,
+      dedupeWindow: e.DEDUPE_WINDOW,
+    },
+    embedded: {
+      dataDir: path.resolve(e.DATA_DIR),
+      temporalPort: e.EMBEDDED_TEMPORAL_PORT,
+      temporalUiPort: e.EMBEDDED_TEMPORAL_UI_PORT,
+      postgresPort: e.EMBEDDED_POSTGRES_PORT,
+      smtpPort: e.EMBEDDED_SMTP_PORT,
+    },
+    binaries: { temporalCli: e.TEMPORAL_CLI_PATH, temporalTestServer: e.TEMPORAL_TEST_SERVER_PATH, searchPath: e.PATH },
+  };
+}
+
+/** The variable names `loadConfig` understands (used to check deployment files). */
+export const knownVariables: readonly string[] = Object.keys(envSchema.shape);
+
+/** Fails unless deliveries can be authenticated; the embedded mode supplies a secret before calling this. */
+export function assertWebhookAuthConfigured(config: Config): void {
+  if (config.singlekey.webhookSecrets.length === 0 && !config.singlekey.handshakeToken) {
+    throw new ConfigError([
+      'SINGLEKEY_WEBHOOK_SECRETS / SINGLEKEY_HANDSHAKE_TOKEN: set at least one, or every delivery would be refused',
+    ]);
+  }
+}
+
+function parseDuration(value: string): number | undefined {
+  try {
+    const millis = ms(value as StringValue);
+    return Number.isFinite(millis) && millis > 0 ? millis : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function hasProtocol(value: string, protocols: string[]): boolean {
+  try {
+    return protocols.includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
