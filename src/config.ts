@@ -1,4 +1,4 @@
-import ms, { type StringValue } from 'ms';
+import { msToNumber, type StringValue } from '@temporalio/common';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -7,7 +7,7 @@ import { z } from 'zod';
  * everything else receives a `Config`.
  */
 
-/** A duration in the syntax Temporal's TypeScript SDK accepts (`ms` strings: `90s`, `24h`, `7d`). */
+/** A duration in the syntax Temporal's TypeScript SDK accepts (`90s`, `15 minutes`, `24h`, `7d`). */
 const duration = z
   .string()
   .trim()
@@ -175,7 +175,7 @@ export function assertWebhookAuthConfigured(config: Config): void {
 
 function parseDuration(value: string): number | undefined {
   try {
-    const millis = ms(value as StringValue);
+    const millis = msToNumber(value as StringValue);
     return Number.isFinite(millis) && millis > 0 ? millis : undefined;
   } catch {
     return undefined;

@@ -1,0 +1,16 @@
+import type { Knex } from 'knex';
+import * as screenings from './20261129_001_screenings';
+
+/**
+ * Migrations listed in code rather than discovered on disk, so the same list works under tsx,
+ * from compiled `dist/` and inside the container image. Append new ones; never reorder.
+ */
+const migrations: Record<string, Knex.Migration> = {
+  '20261129_001_screenings': screenings,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => migrations[name]!,
+};

@@ -1,0 +1,47 @@
+import type { Client } from '@temporalio/client';
+import { createServer, type Server } from 'node:http';
+import type { Config } from './config';
+import { type Db, pingDb } from './db';
+import { createApp } from './http/app';
+import type { Logger } from './logger';
+import { pingTemporal } from './temporal/connect';
+import { createScreeningSignaler } from './temporal/screening-signaler';
+
+export interface RunningApi {
+  server: Server;
+  url: string;
+  /** Stops accepting connections and waits for in-flight requests (up to `graceMs`). */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Builds the Koa app on real dependencies and listens on the configured host and port. */
+export async function startApi(opts: { config: Config; client: Client; db: Db; logger: Logger }): Promise<RunningApi> {
+  const { config, client, db, logger } = opts;
+  const app = createApp({
+    config,
+    logger,
+    signaler: createScreeningSignaler(client, config.temporal.taskQueue),
+    readinessChecks: { temporal: () => pingTemporal(client), postgres: () => pingDb(db) },
+  });
+  const server = createServer(app.callback());
+  // SingleKey waits up to 30 s; a slow client must not hold a socket much longer than that.
+  server.requestTimeout = 35_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.http.port, config.http.host, () => resolve());
+  });
+  const host = config.http.host === '0.0.0.0' ? 'localhost' : config.http.host;
+  const url = `http://${host}:${config.http.port}`;
+  logger.info({ url }, 'API listening');
+  return {
+    server,
+    url,
+    async stop(graceMs = 10_000) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      await closed;
+      clearTimeout(timer);
+    },
+  };
+}

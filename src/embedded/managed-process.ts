@@ -1,0 +1,131 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * A long-running helper process (Temporal dev server, PostgreSQL) owned by `npm start`.
+ *
+ * It runs in its own process group so that the terminal's Ctrl-C reaches only our process: we then
+ * stop things in order (HTTP, worker, then the servers they depend on) instead of having the
+ * servers die under a draining worker. A pid file lets the next start end a copy that a killed
+ * parent (SIGKILL) left behind.
+ */
+export interface ManagedProcess {
+  readonly child: ChildProcess;
+  /** Resolves once the process has exited. */
+  readonly exited: Promise<void>;
+  /** Sends `signal`, waits up to `graceMs`, then kills the whole group. */
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
+}
+
+export interface StartOptions {
+  name: string;
+  command: string;
+  args: string[];
+  logFile: string;
+  pidFile: string;
+  uid?: number;
+  gid?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+export function startManagedProcess(options: StartOptions): ManagedProcess {
+  mkdirSync(path.dirname(options.logFile), { recursive: true });
+  const log = openSync(options.logFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(options.command, options.args, {
+      detached: true,
+      stdio: ['ignore', log, log],
+      uid: options.uid,
+      gid: options.gid,
+      env: options.env,
+    });
+  } finally {
+    closeSync(log);
+  }
+  if (child.pid === undefined) throw new Error(`${options.name} could not be started (${options.command})`);
+  writeFileSync(options.pidFile, `${child.pid}\n${options.command}\n`);
+  running.add(child);
+  installExitHook();
+
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      running.delete(child);
+      rmSync(options.pidFile, { force: true });
+      resolve();
+    });
+    child.once('error', () => resolve());
+  });
+
+  return {
+    child,
+    exited,
+    async stop(signal = 'SIGTERM', graceMs = 15_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      signalGroup(child.pid!, signal);
+      const timer = setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Ends a process recorded in `pidFile` by an earlier run that did not shut down cleanly. */
+export async function stopLeftover(pidFile: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<boolean> {
+  if (!existsSync(pidFile)) return false;
+  const [pidText = '', command = ''] = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number.parseInt(pidText, 10);
+  rmSync(pidFile, { force: true });
+  // The pid may have been reused by an unrelated process since; only end it if it still runs our command.
+  if (!Number.isInteger(pid) || pid <= 1 || !command || !isAlive(pid) || !commandOf(pid).includes(command)) return false;
+  signalGroup(pid, signal);
+  for (let waited = 0; waited < 15_000 && isAlive(pid); waited += 100) await sleep(100);
+  if (isAlive(pid)) signalGroup(pid, 'SIGKILL');
+  return true;
+}
+
+function commandOf(pid: number): string {
+  try {
+    return execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' });
+  } catch {
+    return '';
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Last resort when our process exits without a clean shutdown (uncaught error, process.exit). */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const child of running) if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+  });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,88 @@
+import { Connection } from '@temporalio/client';
+import path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { searchAttributeTypes } from '../../workflows/messages';
+import { type ManagedProcess, sleep, startManagedProcess, stopLeftover } from './managed-process';
+
+export interface DevServerOptions {
+  cliPath: string;
+  /** Folder for the SQLite file, the log and the pid file; reused across starts. */
+  dir: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  /** Whether to serve the Web UI (tests do without). */
+  ui?: boolean;
+  startTimeoutMs?: number;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `temporal server start-dev` on a persistent SQLite file with the service's search attributes
+ * registered, and resolves once its frontend answers.
+ */
+export async function startTemporalDevServer(options: DevServerOptions): Promise<DevServer> {
+  mkdirSync(options.dir, { recursive: true });
+  const pidFile = path.join(options.dir, 'temporal.pid');
+  const logFile = path.join(options.dir, 'temporal.log');
+  await stopLeftover(pidFile);
+  const address = `127.0.0.1:${options.port}`;
+  const args = [
+    'server', 'start-dev',
+    '--db-filename', path.join(options.dir, 'temporal.sqlite'),
+    '--ip', '127.0.0.1',
+    '--port', String(options.port),
+    '--log-level', 'warn',
+    ...(options.namespace === 'default' ? [] : ['--namespace', options.namespace]),
+    ...Object.entries(searchAttributeTypes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+    ...(options.ui === false ? ['--headless'] : ['--ui-port', String(options.uiPort), '--ui-disable-news-fetch']),
+  ];
+  const server = startManagedProcess({ name: 'Temporal dev server', command: options.cliPath, args, logFile, pidFile });
+  try {
+    await waitUntilServing(server, address, options.namespace, options.startTimeoutMs ?? 60_000, logFile);
+  } catch (error) {
+    await server.stop('SIGKILL');
+    throw error;
+  }
+  return {
+    address,
+    uiUrl: options.ui === false ? undefined : `http://localhost:${options.uiPort}`,
+    logFile,
+    stop: () => server.stop('SIGTERM'),
+  };
+}
+
+async function waitUntilServing(
+  server: ManagedProcess,
+  address: string,
+  namespace: string,
+  timeoutMs: number,
+  logFile: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (server.child.exitCode !== null || server.child.signalCode !== null) {
+      throw new Error(`Temporal dev server exited during start-up (exit ${server.child.exitCode ?? server.child.signalCode}); see ${logFile}`);
+    }
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (error) {
+      lastError = error;
+      await sleep(250);
+    }
+  }
+  throw new Error(`Temporal dev server did not answer on ${address} within ${timeoutMs} ms (${String(lastError)}); see ${logFile}`);
+}

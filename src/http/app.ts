@@ -1,0 +1,66 @@
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import type { ScreeningSignaler } from '../temporal/screening-signaler';
+import { HttpError } from './errors';
+import { registerWebhookRoute } from './webhook-route';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  signaler: ScreeningSignaler;
+  /** Named dependency checks for `/readyz`; each rejects when its dependency is unreachable. */
+  readinessChecks: Record<string, () => Promise<void>>;
+}
+
+/** Assembles the HTTP API without listening, so tests can drive `app.callback()` directly. */
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  app.proxy = true;
+
+  app.use(async (ctx, next) => {
+    const started = process.hrtime.bigint();
+    try {
+      await next();
+    } catch (error) {
+      if (error instanceof HttpError) {
+        ctx.status = error.status;
+        ctx.set(error.headers);
+        ctx.body = { error: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
+      } else {
+        deps.logger.error({ err: error, method: ctx.method, path: ctx.path }, 'unhandled error');
+        ctx.status = 500;
+        ctx.body = { error: 'internal_error', message: 'internal error' };
+      }
+    } finally {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      deps.logger.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms }, 'request');
+    }
+  });
+
+  const router = new Router();
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/readyz', async (ctx) => {
+    const results = await Promise.all(
+      Object.entries(deps.readinessChecks).map(async ([name, check]) => {
+        try {
+          await check();
+          return [name, 'ok'] as const;
+        } catch (error) {
+          return [name, `unavailable: ${(error as Error).message}`] as const;
+        }
+      }),
+    );
+    const ready = results.every(([, state]) => state === 'ok');
+    ctx.status = ready ? 200 : 503;
+    ctx.body = { status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(results) };
+  });
+  registerWebhookRoute(router, deps);
+
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

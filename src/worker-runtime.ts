@@ -1,0 +1,61 @@
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { Config } from './config';
+import type { Db } from './db';
+import type { Logger } from './logger';
+
+export interface RunningWorker {
+  /** Resolves when the worker has stopped (after `stop()` or on a fatal error). */
+  done: Promise<void>;
+  /** Stops polling, lets in-flight tasks finish, then resolves. */
+  stop(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+/**
+ * Sends the SDK's own logs (warnings and worse) through our logger, and leaves SIGINT/SIGTERM to
+ * our shutdown sequence, which stops the HTTP API before the worker rather than at the same time.
+ * The runtime is process-wide: the first caller's settings stay.
+ */
+function installRuntime(logger: Logger): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const sdk = logger.child({ component: 'temporal-sdk' });
+  try {
+    Runtime.install({
+      shutdownSignals: [],
+      logger: new DefaultLogger('WARN', ({ level, message, meta }) => {
+        const method = level.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error';
+        sdk[method](meta ?? {}, message);
+      }),
+    });
+  } catch {
+    // Already created by something else in this process (a test environment): keep that one.
+  }
+}
+
+/** Creates and runs the screening worker on `address`. */
+export async function startWorker(opts: { config: Config; address: string; db: Db; logger: Logger }): Promise<RunningWorker> {
+  const { config, db, logger } = opts;
+  installRuntime(logger);
+  const connection = await NativeConnection.connect({ address: opts.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    workflowsPath: require.resolve('../workflows'),
+    activities: createActivities({ db }),
+    shutdownGraceTime: '20 seconds',
+  });
+  const done = worker.run().finally(() => connection.close());
+  done.catch((error: unknown) => logger.error({ err: error }, 'worker stopped with an error'));
+  logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker started');
+  return {
+    done,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done.catch(() => undefined);
+    },
+  };
+}

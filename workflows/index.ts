@@ -1,0 +1,1 @@
+export { screeningWorkflow } from './screening-workflow';
