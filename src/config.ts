@@ -189,3 +189,9 @@ function hasProtocol(value: string, protocols: string[]): boolean {
     return false;
   }
 }
+
+/** For the separate entry points (`npm run api` / `worker`), which never start embedded parts. */
+export function requireSetting<T>(value: T | undefined, variable: string, purpose: string): T {
+  if (value === undefined) throw new ConfigError([`${variable}: required by ${purpose} (only \`npm start\` starts an embedded one)`]);
+  return value;
+}

@@ -4,13 +4,14 @@
  * (SMTP_URL unset), all keeping their data under DATA_DIR; then migrations, the worker and the API.
  */
 import path from 'node:path';
-import { assertWebhookAuthConfigured, type Config, ConfigError, loadConfig } from './config';
+import { assertWebhookAuthConfigured, type Config } from './config';
 import { createDb, migrateLatest } from './db';
 import { loadOrCreateDevSecret } from './embedded/dev-secret';
 import { startEmbeddedPostgres } from './embedded/postgres';
 import { startSmtpSink } from './embedded/smtp-sink';
 import { startTemporalDevServer } from './embedded/temporal-dev-server';
-import { createLogger, type Logger } from './logger';
+import { runEntrypoint } from './entrypoint';
+import type { Logger } from './logger';
 import { createMailer } from './mailer';
 import { startApi } from './api-server';
 import { Shutdown } from './shutdown';
@@ -112,22 +113,4 @@ async function startDevPostgres(config: Config, logger: Logger, shutdown: Shutdo
   return postgres.url;
 }
 
-function boot(): void {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    console.error(error instanceof ConfigError ? error.message : error);
-    process.exit(2);
-  }
-  const logger = createLogger(config);
-  const shutdown = new Shutdown(logger);
-  shutdown.listen((code) => process.exit(code));
-  main(config, logger, shutdown).catch(async (error: unknown) => {
-    logger.fatal({ err: error }, 'start-up failed');
-    await shutdown.run();
-    process.exit(1);
-  });
-}
-
-boot();
+runEntrypoint(main);

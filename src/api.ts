@@ -1,0 +1,17 @@
+/** `npm run api`: the HTTP API alone, against an existing Temporal cluster and PostgreSQL. Scale it freely. */
+import { assertWebhookAuthConfigured, requireSetting } from './config';
+import { startApi } from './api-server';
+import { createDb } from './db';
+import { runEntrypoint } from './entrypoint';
+import { connectClient } from './temporal/connect';
+
+runEntrypoint(async (config, logger, shutdown) => {
+  assertWebhookAuthConfigured(config);
+  const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS', 'npm run api');
+  const db = createDb(requireSetting(config.databaseUrl, 'DATABASE_URL', 'npm run api (for /readyz)'), 2);
+  shutdown.add('database pool', () => db.destroy());
+  const client = await connectClient(address, config.temporal.namespace);
+  shutdown.add('Temporal client', () => client.connection.close());
+  const api = await startApi({ config, client, db, logger });
+  shutdown.add('HTTP API', () => api.stop());
+});

@@ -1,0 +1,27 @@
+import { type Config, ConfigError, loadConfig } from './config';
+import { createLogger, type Logger } from './logger';
+import { Shutdown } from './shutdown';
+
+/**
+ * Common frame of every process entry point: configuration errors print plainly and exit 2,
+ * SIGINT/SIGTERM run the registered cleanups in reverse order, a start-up failure cleans up and
+ * exits 1.
+ */
+export function runEntrypoint(start: (config: Config, logger: Logger, shutdown: Shutdown) => Promise<void>): void {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exit(2);
+  }
+  const logger = createLogger(config);
+  const shutdown = new Shutdown(logger);
+  shutdown.listen((code) => process.exit(code));
+  start(config, logger, shutdown).catch(async (error: unknown) => {
+    if (error instanceof ConfigError) console.error(error.message);
+    else logger.fatal({ err: error }, 'start-up failed');
+    await shutdown.run();
+    process.exit(error instanceof ConfigError ? 2 : 1);
+  });
+}

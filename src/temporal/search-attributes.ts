@@ -1,0 +1,33 @@
+import { status } from '@grpc/grpc-js';
+import type { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { searchAttributeTypes } from '../../workflows/messages';
+
+const indexedType = {
+  Keyword: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  Int: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
+} as const;
+
+/**
+ * Registers the service's custom search attributes in `namespace`, skipping those that exist.
+ * The dev server gets them from `--search-attribute` flags; this serves the time-skipping test
+ * server and clusters set up by hand.
+ */
+export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+  const known = new Set<string>();
+  try {
+    const existing = await connection.operatorService.listSearchAttributes({ namespace });
+    for (const name of Object.keys(existing.customAttributes ?? {})) known.add(name);
+  } catch (error) {
+    // The time-skipping test server can add search attributes but cannot list them.
+    if ((error as { code?: number }).code !== status.UNIMPLEMENTED) throw error;
+  }
+  const missing = Object.entries(searchAttributeTypes).filter(([name]) => !known.has(name));
+  if (missing.length > 0) {
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, indexedType[type]])),
+    });
+  }
+  return missing.map(([name]) => name);
+}

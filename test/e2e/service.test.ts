@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { loadConfig } from '../../src/config';
+import { projectRoot, requireBinary } from '../../src/temporal-binaries';
+import { uniqueToken } from '../support/deliveries';
+import { testEnvironment } from '../support/environment';
+import { freePort } from '../support/free-port';
+
+const run = promisify(execFile);
+
+/**
+ * The service as a user starts it: `src/main.ts` with nothing configured, so it brings up its own
+ * Temporal dev server, PostgreSQL and mail sink. A delivery signed with openssl (as the README shows
+ * with curl) must reach the workflow and the read model; Ctrl-C must leave no process behind, and a
+ * second start must find the data again.
+ */
+describe('the service on embedded defaults (end to end)', function () {
+  this.timeout(180_000);
+
+  const temporalCli = requireBinary('cli', loadConfig({ PATH: process.env.PATH }));
+  let dataDir: string;
+  let ports: { api: number; temporal: number; ui: number; postgres: number; smtp: number };
+  let service: { child: ChildProcess; output: () => string } | undefined;
+  const token = uniqueToken('pt_e2e');
+  const workflowId = `screening-${token}`;
+
+  before(async () => {
+    dataDir = path.join(testEnvironment().root, 'e2e-data');
+    ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), postgres: await freePort(), smtp: await freePort() };
+  });
+
+  afterEach(async () => {
+    if (service && service.child.exitCode === null) {
+      service.child.kill('SIGKILL');
+      await new Promise((resolve) => service!.child.once('exit', resolve));
+    }
+    service = undefined;
+  });
+
+  async function start(): Promise<{ child: ChildProcess; output: () => string }> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: projectRoot,
+      // Only what a newcomer's shell would have: none of TEMPORAL_ADDRESS, DATABASE_URL, SMTP_URL.
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DATA_DIR: dataDir,
+        PORT: String(ports.api),
+        EMBEDDED_TEMPORAL_PORT: String(ports.temporal),
+        EMBEDDED_TEMPORAL_UI_PORT: String(ports.ui),
+        EMBEDDED_POSTGRES_PORT: String(ports.postgres),
+        EMBEDDED_SMTP_PORT: String(ports.smtp),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const deadline = Date.now() + 120_000;
+    while (!output.includes('Screening service ready')) {
+      if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`service not ready in time:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    service = { child, output: () => output };
+    return service;
+  }
+
+  async function stop(child: ChildProcess): Promise<number | null> {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    return exited;
+  }
+
+  function temporal(...args: string[]) {
+    return run(temporalCli, [...args, '--address', `127.0.0.1:${ports.temporal}`, '--output', 'json']);
+  }
+
+  async function screeningRow() {
+    const client = new pg.Client({ connectionString: `postgres://postgres:postgres@127.0.0.1:${ports.postgres}/screenings` });
+    await client.connect();
+    try {
+      return (await client.query('select status, external_customer_id from screenings where purchase_token = $1', [token])).rows[0];
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('accepts a delivery signed with openssl, starts the workflow and records the screening', async () => {
+    const { child } = await start();
+    const secret = readFileSync(path.join(dataDir, 'webhook-secret'), 'utf8').trim();
+    const body = JSON.stringify({
+      event: 'invite.sent',
+      timestamp: new Date().toISOString(),
+      webhook_id: 'wh_e2e_1',
+      data: { purchase_token: token, external_customer_id: 'landlord-e2e', external_tenant_id: 'tenant-e2e' },
+    });
+    const { stdout } = await run('sh', ['-c', 'printf %s "$BODY" | openssl dgst -sha256 -hmac "$SECRET"'], {
+      env: { ...process.env, BODY: body, SECRET: secret },
+    });
+    const signature = stdout.trim().split(' ').pop()!;
+    const response = await fetch(`http://127.0.0.1:${ports.api}/webhooks/singlekey`, {
+      method: 'POST',
+      body,
+      headers: {
+        'Content-Type': 'application/json',
+        'X-SingleKey-Signature': signature,
+        'X-SingleKey-Timestamp': String(Math.floor(Date.now() / 1000)),
+      },
+    });
+    assert.equal(response.status, 200);
+
+    const description = JSON.parse((await temporal('workflow', 'describe', '--workflow-id', workflowId)).stdout);
+    assert.equal(description.workflowExecutionInfo.status, 'WORKFLOW_EXECUTION_STATUS_RUNNING');
+    assert.equal(description.workflowExecutionInfo.type.name, 'screeningWorkflow');
+
+    let row: { status: string; external_customer_id: string } | undefined;
+    for (let attempt = 0; attempt < 100 && !row; attempt += 1) {
+      row = await screeningRow();
+      if (!row) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.deepEqual(row, { status: 'invited', external_customer_id: 'landlord-e2e' });
+
+    const listed = (await temporal('workflow', 'list', '--query', `ScreeningStatus="invited" AND ExternalCustomerId="landlord-e2e"`)).stdout;
+    assert.match(listed, new RegExp(workflowId));
+
+    const helperPids = ['temporal/temporal.pid', 'postgres/postgres.pid'].map((file) =>
+      Number(readFileSync(path.join(dataDir, file), 'utf8').split('\n')[0]),
+    );
+    assert.equal(await stop(child), 0);
+    for (const pid of helperPids) assert.equal(isAlive(pid), false, `helper process ${pid} still running after Ctrl-C`);
+  });
+
+  it('finds the same screening again after a restart', async () => {
+    const { child } = await start();
+    const description = JSON.parse((await temporal('workflow', 'describe', '--workflow-id', workflowId)).stdout);
+    assert.equal(description.workflowExecutionInfo.status, 'WORKFLOW_EXECUTION_STATUS_RUNNING');
+    assert.equal((await screeningRow())?.status, 'invited');
+    assert.equal(await stop(child), 0);
+  });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,148 @@
+import type { Client } from '@temporalio/client';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { type Db, createDb, migrateLatest, pingDb } from '../../src/db';
+import { createApp } from '../../src/http/app';
+import { connectClient, pingTemporal } from '../../src/temporal/connect';
+import { createScreeningSignaler } from '../../src/temporal/screening-signaler';
+import { signBody } from '../../src/webhook/authenticate';
+import { workflowIdFor } from '../../workflows/messages';
+import { signedDelivery, uniqueToken } from '../support/deliveries';
+import { TEST_WEBHOOK_SECRET, testEnvironment } from '../support/environment';
+
+/** The HTTP edge against the real Temporal dev server and PostgreSQL (no worker: signals only). */
+describe('POST /webhooks/singlekey', () => {
+  let client: Client;
+  let db: Db;
+  let server: Server;
+  let url: string;
+  let readinessDb: Db;
+
+  before(async () => {
+    const env = testEnvironment();
+    const config = env.config({ TEMPORAL_TASK_QUEUE: 'webhook-api-test' });
+    client = await connectClient(env.temporalAddress, 'default');
+    db = createDb(env.databaseUrl);
+    await migrateLatest(db);
+    readinessDb = db;
+    const app = createApp({
+      config,
+      logger: pino({ level: 'silent' }),
+      signaler: createScreeningSignaler(client, config.temporal.taskQueue),
+      readinessChecks: { temporal: () => pingTemporal(client), postgres: () => pingDb(readinessDb) },
+    });
+    server = createServer(app.callback());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  after(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await db.destroy();
+    await client.connection.close();
+  });
+
+  function post(body: string, headers: Record<string, string>) {
+    return fetch(`${url}/webhooks/singlekey`, { method: 'POST', body, headers });
+  }
+
+  it('answers 200 to a signed delivery and starts the screening workflow', async () => {
+    const token = uniqueToken();
+    const delivery = signedDelivery('invite.sent', { purchase_token: token, external_customer_id: 'landlord-1' }, TEST_WEBHOOK_SECRET);
+    const response = await post(delivery.body, delivery.headers);
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { received: true, workflowId: workflowIdFor(token) });
+    const description = await client.workflow.getHandle(workflowIdFor(token)).describe();
+    assert.equal(description.status.name, 'RUNNING');
+    assert.equal(description.taskQueue, 'webhook-api-test');
+  });
+
+  it('signals the same workflow again for a second delivery of the same screening', async () => {
+    const token = uniqueToken();
+    for (const event of ['invite.sent', 'form.opened']) {
+      const delivery = signedDelivery(event, { purchase_token: token }, TEST_WEBHOOK_SECRET);
+      assert.equal((await post(delivery.body, delivery.headers)).status, 200);
+    }
+    const history = await client.workflow.getHandle(workflowIdFor(token)).fetchHistory();
+    const signals = history.events?.filter((event) => event.workflowExecutionSignaledEventAttributes) ?? [];
+    assert.equal(signals.length, 2);
+  });
+
+  it('answers 401 invalid_signature to a delivery signed with another secret', async () => {
+    const delivery = signedDelivery('invite.sent', { purchase_token: uniqueToken() }, 'someone-else');
+    const response = await post(delivery.body, delivery.headers);
+    assert.equal(response.status, 401);
+    assert.equal((await response.json()).error, 'invalid_signature');
+  });
+
+  it('answers 401 stale_timestamp to a replay from ten minutes ago', async () => {
+    const delivery = signedDelivery('invite.sent', { purchase_token: uniqueToken() }, TEST_WEBHOOK_SECRET, {
+      timestamp: Math.floor(Date.now() / 1000) - 600,
+    });
+    const response = await post(delivery.body, delivery.headers);
+    assert.equal(response.status, 401);
+    assert.equal((await response.json()).error, 'stale_timestamp');
+  });
+
+  it('answers 415 to a body that is not JSON', async () => {
+    const response = await fetch(`${url}/webhooks/singlekey`, { method: 'POST', body: 'a=b', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    assert.equal(response.status, 415);
+  });
+
+  it('accepts application/json with a charset', async () => {
+    const delivery = signedDelivery('invite.sent', { purchase_token: uniqueToken() }, TEST_WEBHOOK_SECRET);
+    const response = await post(delivery.body, { ...delivery.headers, 'Content-Type': 'application/json; charset=utf-8' });
+    assert.equal(response.status, 200);
+  });
+
+  it('answers 413 to a body over 256 KiB', async () => {
+    const delivery = signedDelivery('invite.sent', { purchase_token: uniqueToken(), padding: 'x'.repeat(300 * 1024) }, TEST_WEBHOOK_SECRET);
+    const response = await post(delivery.body, delivery.headers);
+    assert.equal(response.status, 413);
+  });
+
+  it('answers 400 invalid_json to signed bytes that are not JSON', async () => {
+    const delivery = signedDelivery('invite.sent', {}, TEST_WEBHOOK_SECRET);
+    const body = '{"event":';
+    const response = await post(body, { ...delivery.headers, 'X-SingleKey-Signature': signBody(body, TEST_WEBHOOK_SECRET) });
+    assert.equal(response.status, 400);
+    assert.equal((await response.json()).error, 'invalid_json');
+  });
+
+  it('answers 400 with the failing field when purchase_token is missing', async () => {
+    const delivery = signedDelivery('invite.sent', { external_customer_id: 'landlord-1' }, TEST_WEBHOOK_SECRET);
+    const response = await post(delivery.body, delivery.headers);
+    assert.equal(response.status, 400);
+    const payload = await response.json();
+    assert.equal(payload.error, 'invalid_payload');
+    assert.deepEqual(payload.details.map((issue: { path: string }) => issue.path), ['data.purchase_token']);
+  });
+
+  it('reports ready on /readyz when Temporal and PostgreSQL answer', async () => {
+    const response = await fetch(`${url}/readyz`);
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { status: 'ready', checks: { temporal: 'ok', postgres: 'ok' } });
+  });
+
+  it('reports 503 on /readyz when PostgreSQL is unreachable', async () => {
+    const unreachable = createDb('postgres://nobody:nothing@127.0.0.1:1/none');
+    readinessDb = unreachable;
+    try {
+      const response = await fetch(`${url}/readyz`);
+      assert.equal(response.status, 503);
+      const payload = await response.json();
+      assert.equal(payload.checks.temporal, 'ok');
+      assert.match(payload.checks.postgres, /^unavailable/);
+    } finally {
+      readinessDb = db;
+      await unreachable.destroy();
+    }
+  });
+
+  it('answers /healthz without touching dependencies', async () => {
+    const response = await fetch(`${url}/healthz`);
+    assert.equal(response.status, 200);
+  });
+});

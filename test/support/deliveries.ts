@@ -1,0 +1,32 @@
+import { randomUUID } from 'node:crypto';
+import { signBody } from '../../src/webhook/authenticate';
+
+/** A signed-envelope delivery as SingleKey sends it: the body bytes and its headers. */
+export function signedDelivery(
+  event: string,
+  data: Record<string, unknown>,
+  secret: string,
+  options: { webhookId?: string; timestamp?: number } = {},
+): { body: string; headers: Record<string, string> } {
+  const body = JSON.stringify({
+    event,
+    timestamp: new Date().toISOString(),
+    webhook_id: options.webhookId ?? `wh_${randomUUID()}`,
+    api_version: '2024-01',
+    data,
+  });
+  return {
+    body,
+    headers: {
+      'Content-Type': 'application/json',
+      'User-Agent': 'SingleKey-Webhook/1.0',
+      'X-SingleKey-Event': event,
+      'X-SingleKey-Signature': signBody(body, secret),
+      'X-SingleKey-Timestamp': String(options.timestamp ?? Math.floor(Date.now() / 1000)),
+    },
+  };
+}
+
+export function uniqueToken(prefix = 'pt'): string {
+  return `${prefix}_${randomUUID().replace(/-/g, '')}`;
+}
