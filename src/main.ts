@@ -14,7 +14,7 @@ import { runEntrypoint } from './entrypoint';
 import type { Logger } from './logger';
 import { createMailer } from './mailer';
 import { startApi } from './api-server';
-import { Shutdown } from './shutdown';
+import { type Shutdown } from './shutdown';
 import { connectClient } from './temporal/connect';
 import { requireBinary } from './temporal-binaries';
 import { startWorker } from './worker-runtime';

@@ -51,7 +51,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     pidFile,
     uid: owner?.uid,
     gid: owner?.gid,
-    env: { ...process.env, LC_MESSAGES: 'C' },
   });
 
   const adminUrl = urlFor(options.port, 'postgres');
@@ -66,7 +65,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     } catch (error) {
       if (Date.now() > deadline) {
         await server.stop('SIGKILL');
-        throw new Error(`PostgreSQL did not accept connections on port ${options.port} (${String(error)}); see ${logFile}`);
+        throw new Error(`PostgreSQL did not accept connections on port ${options.port}; see ${logFile}`, { cause: error });
       }
       await sleep(200);
     }
@@ -87,7 +86,7 @@ async function initialiseCluster(pgdata: string, port: number, logFile: string):
   } catch (error) {
     const { stdout = '', stderr = '', message } = error as { stdout?: string; stderr?: string; message: string };
     appendFileSync(logFile, `${stdout}${stderr}`);
-    throw new Error(`PostgreSQL cluster could not be created in ${pgdata}: ${stderr.trim() || message}`);
+    throw new Error(`PostgreSQL cluster could not be created in ${pgdata}: ${stderr.trim() || message}`, { cause: error });
   }
 }
 

@@ -53,7 +53,7 @@ describe('POST /webhooks/singlekey', () => {
     const delivery = signedDelivery('invite.sent', { purchase_token: token, external_customer_id: 'landlord-1' }, TEST_WEBHOOK_SECRET);
     const response = await post(delivery.body, delivery.headers);
     assert.equal(response.status, 200);
-    assert.deepEqual(await response.json(), { received: true, workflowId: workflowIdFor(token) });
+    assert.deepEqual(await readBody(response), { received: true, workflowId: workflowIdFor(token) });
     const description = await client.workflow.getHandle(workflowIdFor(token)).describe();
     assert.equal(description.status.name, 'RUNNING');
     assert.equal(description.taskQueue, 'webhook-api-test');
@@ -74,7 +74,7 @@ describe('POST /webhooks/singlekey', () => {
     const delivery = signedDelivery('invite.sent', { purchase_token: uniqueToken() }, 'someone-else');
     const response = await post(delivery.body, delivery.headers);
     assert.equal(response.status, 401);
-    assert.equal((await response.json()).error, 'invalid_signature');
+    assert.equal((await readBody(response)).error, 'invalid_signature');
   });
 
   it('answers 401 stale_timestamp to a replay from ten minutes ago', async () => {
@@ -83,7 +83,7 @@ describe('POST /webhooks/singlekey', () => {
     });
     const response = await post(delivery.body, delivery.headers);
     assert.equal(response.status, 401);
-    assert.equal((await response.json()).error, 'stale_timestamp');
+    assert.equal((await readBody(response)).error, 'stale_timestamp');
   });
 
   it('answers 415 to a body that is not JSON', async () => {
@@ -108,22 +108,22 @@ describe('POST /webhooks/singlekey', () => {
     const body = '{"event":';
     const response = await post(body, { ...delivery.headers, 'X-SingleKey-Signature': signBody(body, TEST_WEBHOOK_SECRET) });
     assert.equal(response.status, 400);
-    assert.equal((await response.json()).error, 'invalid_json');
+    assert.equal((await readBody(response)).error, 'invalid_json');
   });
 
   it('answers 400 with the failing field when purchase_token is missing', async () => {
     const delivery = signedDelivery('invite.sent', { external_customer_id: 'landlord-1' }, TEST_WEBHOOK_SECRET);
     const response = await post(delivery.body, delivery.headers);
     assert.equal(response.status, 400);
-    const payload = await response.json();
+    const payload = await readBody(response);
     assert.equal(payload.error, 'invalid_payload');
-    assert.deepEqual(payload.details.map((issue: { path: string }) => issue.path), ['data.purchase_token']);
+    assert.deepEqual(payload.details?.map((issue) => issue.path), ['data.purchase_token']);
   });
 
   it('reports ready on /readyz when Temporal and PostgreSQL answer', async () => {
     const response = await fetch(`${url}/readyz`);
     assert.equal(response.status, 200);
-    assert.deepEqual(await response.json(), { status: 'ready', checks: { temporal: 'ok', postgres: 'ok' } });
+    assert.deepEqual(await readBody(response), { status: 'ready', checks: { temporal: 'ok', postgres: 'ok' } });
   });
 
   it('reports 503 on /readyz when PostgreSQL is unreachable', async () => {
@@ -132,9 +132,9 @@ describe('POST /webhooks/singlekey', () => {
     try {
       const response = await fetch(`${url}/readyz`);
       assert.equal(response.status, 503);
-      const payload = await response.json();
-      assert.equal(payload.checks.temporal, 'ok');
-      assert.match(payload.checks.postgres, /^unavailable/);
+      const payload = await readBody(response);
+      assert.equal(payload.checks?.temporal, 'ok');
+      assert.match(payload.checks?.postgres ?? '', /^unavailable/);
     } finally {
       readinessDb = db;
       await unreachable.destroy();
@@ -146,3 +146,17 @@ describe('POST /webhooks/singlekey', () => {
     assert.equal(response.status, 200);
   });
 });
+
+/** The JSON shapes this API answers with. */
+interface ApiBody {
+  received?: boolean;
+  workflowId?: string;
+  error?: string;
+  details?: { path: string; message: string }[];
+  status?: string;
+  checks?: Record<string, string>;
+}
+
+async function readBody(response: Response): Promise<ApiBody> {
+  return (await response.json()) as ApiBody;
+}
