@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import type { Connection } from '@temporalio/client';
+import type { ConnectionLike } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { searchAttributeTypes } from '../../workflows/messages';
 
@@ -13,7 +13,7 @@ const indexedType = {
  * The dev server gets them from `--search-attribute` flags; this serves the time-skipping test
  * server and clusters set up by hand.
  */
-export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+export async function registerSearchAttributes(connection: Pick<ConnectionLike, 'operatorService'>, namespace: string): Promise<string[]> {
   const known = new Set<string>();
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
