@@ -8,7 +8,7 @@ import { connectClient } from './temporal/connect';
 runEntrypoint(async (config, logger, shutdown) => {
   assertWebhookAuthConfigured(config);
   const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS', 'npm run api');
-  const db = createDb(requireSetting(config.databaseUrl, 'DATABASE_URL', 'npm run api (for /readyz)'), 2);
+  const db = createDb(requireSetting(config.databaseUrl, 'DATABASE_URL', 'npm run api (for /readyz)'), 2, logger);
   shutdown.add('database pool', () => db.destroy());
   const client = await connectClient(address, config.temporal.namespace);
   shutdown.add('Temporal client', () => client.connection.close());

@@ -8,7 +8,7 @@ import { runEntrypoint } from './entrypoint';
 import { connectClient, pingTemporal } from './temporal/connect';
 
 runEntrypoint(async (config, logger, shutdown) => {
-  const db = createDb(requireSetting(config.databaseUrl, 'DATABASE_URL', 'npm run check'), 1);
+  const db = createDb(requireSetting(config.databaseUrl, 'DATABASE_URL', 'npm run check'), 1, logger);
   shutdown.add('database pool', () => db.destroy());
   const client = await connectClient(requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS', 'npm run check'), config.temporal.namespace);
   shutdown.add('Temporal client', () => client.connection.close());

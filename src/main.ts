@@ -55,7 +55,7 @@ async function main(config: Config, logger: Logger, shutdown: Shutdown): Promise
   shutdown.add('mail transport', async () => mailer.close());
   mailer.verify().catch((error: unknown) => logger.warn({ err: error }, 'SMTP server not reachable yet; mail will be retried'));
 
-  const db = createDb(databaseUrl);
+  const db = createDb(databaseUrl, 10, logger);
   shutdown.add('database pool', () => db.destroy());
   const applied = await migrateLatest(db);
   logger.info({ applied }, applied.length ? 'migrations applied' : 'schema up to date');

@@ -17,7 +17,7 @@ runEntrypoint(async (config, logger, shutdown) => {
     shutdown.add('PostgreSQL', postgres.stop);
     url = postgres.url;
   }
-  const db = createDb(url, 1);
+  const db = createDb(url, 1, logger);
   shutdown.add('database pool', () => db.destroy());
   const applied = await migrateLatest(db);
   logger.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : 'schema already up to date');

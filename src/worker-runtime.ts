@@ -25,6 +25,7 @@ function installRuntime(logger: Logger): void {
   try {
     Runtime.install({
       shutdownSignals: [],
+      telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } },
       logger: new DefaultLogger('WARN', ({ level, message, meta }) => {
         const method = level.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error';
         sdk[method](meta ?? {}, message);

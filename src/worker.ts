@@ -6,7 +6,7 @@ import { startWorker } from './worker-runtime';
 
 runEntrypoint(async (config, logger, shutdown) => {
   const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS', 'npm run worker');
-  const db = createDb(requireSetting(config.databaseUrl, 'DATABASE_URL', 'npm run worker'));
+  const db = createDb(requireSetting(config.databaseUrl, 'DATABASE_URL', 'npm run worker'), 10, logger);
   shutdown.add('database pool', () => db.destroy());
   const worker = await startWorker({ config, address, db, logger });
   shutdown.add('worker', worker.stop);

@@ -127,7 +127,7 @@ describe('POST /webhooks/singlekey', () => {
   });
 
   it('reports 503 on /readyz when PostgreSQL is unreachable', async () => {
-    const unreachable = createDb('postgres://nobody:nothing@127.0.0.1:1/none');
+    const unreachable = createDb('postgres://nobody:nothing@127.0.0.1:1/none', 1, pino({ level: 'silent' }));
     readinessDb = unreachable;
     try {
       const response = await fetch(`${url}/readyz`);

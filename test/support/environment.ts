@@ -41,7 +41,10 @@ export const TEST_WEBHOOK_SECRET = 'whsec_test_0123456789abcdef';
 export async function mochaGlobalSetup(): Promise<void> {
   const started = Date.now();
   // Keep the SDK's own chatter (bundler stats, worker state changes) out of the test report.
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  Runtime.install({
+    logger: new DefaultLogger('ERROR'),
+    telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
+  });
   const root = mkdtempSync(path.join(os.tmpdir(), 'screenings-test-'));
   // PostgreSQL runs as another user when the suite runs as root: it must be able to enter the folder.
   chmodSync(root, 0o755);
