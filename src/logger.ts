@@ -9,6 +9,11 @@ export function createLogger(config: Pick<Config, 'logLevel'>, name = 'screening
   return pino({
     name,
     level: config.logLevel,
+    // Safety net: the code logs identifiers only, but a person's details must never reach a log.
+    redact: {
+      paths: ['email', 'phone', 'firstName', 'lastName', 'tenant', 'landlord', '*.email', '*.phone', '*.firstName', '*.lastName', '*.tenant', '*.landlord'],
+      censor: '[redacted]',
+    },
     ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname' } } } : {}),
   });
 }

@@ -7,19 +7,64 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 
-/** A verified, normalised SingleKey delivery: the only shape the workflow ever sees. */
+/** The event kinds the lifecycle understands; SingleKey's other names become `unknown` at the edge. */
+export const screeningEventTypes = [
+  'invite.sent',
+  'invite.opened',
+  'form.opened',
+  'screening.submitted',
+  'screening.payment_captured',
+  'report.partial',
+  'screening.completed',
+  'screening.failed',
+] as const;
+export type ScreeningEventType = (typeof screeningEventTypes)[number];
+
+export interface Person {
+  email?: string;
+  firstName?: string;
+  lastName?: string;
+  phone?: string;
+}
+
+/**
+ * A verified, normalised SingleKey delivery: the only shape the workflow ever sees, whichever of
+ * SingleKey's payload shapes (signed envelope, flat or nested; partner portal) it arrived in.
+ */
 export interface ScreeningEvent {
-  /** SingleKey's event name, e.g. `invite.sent`, `screening.completed`. */
-  type: string;
+  type: ScreeningEventType;
+  /** The name as SingleKey sent it: the envelope's `event` or the portal's `detail`. */
+  sourceEvent: string;
+  format: 'envelope' | 'portal';
   purchaseToken: string;
-  /** `webhook_id` when SingleKey sent one, otherwise a hash of the raw body. */
+  /** `webhook_id` when SingleKey sent one, otherwise `sha256:` + the hash of the raw body. */
   dedupeKey: string;
-  /** ISO 8601; when SingleKey says the event happened. */
+  /** ISO 8601: when SingleKey says it happened (event-specific moment, else envelope timestamp, else receipt). */
   occurredAt: string;
-  /** ISO 8601; when this service accepted the delivery. */
+  /** ISO 8601: when this service accepted the delivery. */
   receivedAt: string;
   externalCustomerId?: string;
   externalTenantId?: string;
+  externalDealId?: string;
+  externalListingId?: string;
+  tenant?: Person;
+  landlord?: Person;
+  /** 300-900. */
+  score?: number;
+  recommendation?: 'approved' | 'conditional' | 'declined';
+  links?: { report?: string; pdf?: string };
+  failure?: { reason?: string; message?: string; errors?: string[]; recoverable?: boolean };
+  invite?: { type?: 'email' | 'sms' | 'reminder'; formUrl?: string };
+  /** Nested layout amounts are in cents; the flat layout's `amount` is kept as sent in `amount`. */
+  payment?: {
+    amountCents?: number;
+    taxCents?: number;
+    totalCents?: number;
+    amount?: number;
+    currency?: string;
+    method?: string;
+    paidBy?: string;
+  };
 }
 
 export type ScreeningStatus = 'unknown' | 'invited' | 'form_opened' | 'submitted' | 'completed' | 'failed' | 'expired';

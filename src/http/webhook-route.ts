@@ -8,15 +8,21 @@ import { parseDelivery } from '../webhook/parse-delivery';
 import { HttpError } from './errors';
 
 export const MAX_BODY_BYTES = 256 * 1024;
+/** Seconds SingleKey is asked to wait before retrying after a 503 (it follows its own schedule anyway). */
+export const RETRY_AFTER_SECONDS = 60;
 
 /**
- * `POST /webhooks/singlekey`: raw bytes first (the HMAC is over them), then authentication, then
- * parsing, then the signal. It answers 200 only once Temporal has durably accepted the signal, so a
- * 2xx never hides a lost event; when Temporal is unreachable it answers 503 and SingleKey retries.
+ * `POST /webhooks/singlekey[?pt=<purchase_token>]`: raw bytes first (the HMAC is over them), then
+ * authentication, then parsing, then the hand-over to Temporal. It answers 200 only once Temporal
+ * has durably accepted the signal, so a 2xx never hides a lost event; when Temporal is unreachable
+ * it answers 503 and SingleKey retries. Log lines carry the purchase token, event, dedupe key,
+ * outcome and latency, never a name, e-mail, phone number or the body.
  */
 export function registerWebhookRoute(router: Router, deps: { config: Config; logger: Logger; signaler: ScreeningSignaler }) {
   const { singlekey } = deps.config;
   router.post('/webhooks/singlekey', async (ctx) => {
+    const started = process.hrtime.bigint();
+    const elapsedMs = () => Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100;
     if (!ctx.request.is('application/json')) {
       throw new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json');
     }
@@ -39,21 +45,36 @@ export function registerWebhookRoute(router: Router, deps: { config: Config; log
       { secrets: singlekey.webhookSecrets, handshakeToken: singlekey.handshakeToken, toleranceSeconds: singlekey.toleranceSeconds },
     );
     if (!auth.ok) {
-      deps.logger.warn({ code: auth.code, reason: auth.reason, bytes: rawBody.length }, 'webhook rejected');
+      deps.logger.warn({ outcome: 'rejected', code: auth.code, reason: auth.reason, bytes: rawBody.length, ms: elapsedMs() }, 'webhook rejected');
       throw new HttpError(401, auth.code, 'delivery could not be authenticated');
     }
 
-    const parsed = parseDelivery(rawBody, new Date());
-    if (!parsed.ok) throw new HttpError(400, parsed.code, 'delivery is not a valid SingleKey webhook', parsed.issues);
-    const { event } = parsed;
-
-    try {
-      const { workflowId } = await deps.signaler.signal(event);
-      deps.logger.info({ event: event.type, purchaseToken: event.purchaseToken, dedupeKey: event.dedupeKey, workflowId }, 'webhook accepted');
-      ctx.body = { received: true, workflowId };
-    } catch (error) {
-      deps.logger.error({ err: error, event: event.type, purchaseToken: event.purchaseToken }, 'signal failed');
-      throw new HttpError(503, 'temporarily_unavailable', 'could not record the delivery; retry later', undefined, { 'Retry-After': '30' });
+    const pt = ctx.query.pt;
+    const parsed = parseDelivery(rawBody, { receivedAt: new Date(), queryPurchaseToken: Array.isArray(pt) ? pt[0] : pt });
+    if (!parsed.ok) {
+      deps.logger.warn({ outcome: 'rejected', code: parsed.code, issues: parsed.issues.map((i) => i.path), ms: elapsedMs() }, 'webhook invalid');
+      throw new HttpError(400, parsed.code, 'delivery is not a valid SingleKey webhook', parsed.issues);
     }
+    if ('unknown' in parsed) {
+      const { sourceEvent, purchaseToken, dedupeKey } = parsed.unknown;
+      deps.logger.info({ outcome: 'unknown_event', event: sourceEvent, purchaseToken, dedupeKey, ms: elapsedMs() }, 'webhook acknowledged: unknown event');
+      ctx.body = { received: true, outcome: 'unknown_event' };
+      return;
+    }
+
+    const { event } = parsed;
+    const logFields = { event: event.type, purchaseToken: event.purchaseToken, dedupeKey: event.dedupeKey };
+    let result;
+    try {
+      result = await deps.signaler.signal(event);
+    } catch (error) {
+      deps.logger.error({ ...logFields, outcome: 'unavailable', err: error, ms: elapsedMs() }, 'signal failed; asking SingleKey to retry');
+      throw new HttpError(503, 'temporarily_unavailable', 'could not record the delivery; retry later', undefined, {
+        'Retry-After': String(RETRY_AFTER_SECONDS),
+      });
+    }
+    const outcome = result.outcome === 'late' ? 'late' : 'accepted';
+    deps.logger.info({ ...logFields, outcome, workflowId: result.workflowId, ms: elapsedMs() }, `webhook ${outcome}`);
+    ctx.body = { received: true, outcome, workflowId: result.workflowId };
   });
 }

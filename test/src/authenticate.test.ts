@@ -38,8 +38,31 @@ describe('authenticate', () => {
     assert.equal(authenticate(signed({ secret: 'retired' }), settings).ok, false);
   });
 
-  it('rejects a signature that is not 64 hex characters', () => {
-    const result = authenticate({ ...signed(), signature: 'sha256=abc' }, settings);
+  it('rejects a signature one character short', () => {
+    const input = signed();
+    const result = authenticate({ ...input, signature: input.signature.slice(1) }, settings);
+    assert.equal(result.ok || result.code, 'invalid_signature');
+  });
+
+  it('rejects a signature one character too long', () => {
+    const input = signed();
+    const result = authenticate({ ...input, signature: `${input.signature}0` }, settings);
+    assert.equal(result.ok || result.code, 'invalid_signature');
+  });
+
+  it('rejects a non-hex signature of the right length', () => {
+    const result = authenticate({ ...signed(), signature: 'z'.repeat(64) }, settings);
+    assert.equal(result.ok || result.code, 'invalid_signature');
+  });
+
+  it('rejects a prefixed signature such as sha256=<hex>', () => {
+    const input = signed();
+    const result = authenticate({ ...input, signature: `sha256=${input.signature}` }, settings);
+    assert.equal(result.ok || result.code, 'invalid_signature');
+  });
+
+  it('rejects every signature when no secret is configured', () => {
+    const result = authenticate(signed(), { ...settings, secrets: [] });
     assert.equal(result.ok || result.code, 'invalid_signature');
   });
 

@@ -22,7 +22,7 @@ describe('POST /webhooks/singlekey', () => {
 
   before(async () => {
     const env = testEnvironment();
-    const config = env.config({ TEMPORAL_TASK_QUEUE: 'webhook-api-test' });
+    const config = env.config({ TEMPORAL_TASK_QUEUE: 'webhook-api-test', SINGLEKEY_HANDSHAKE_TOKEN: 'portal-token-test' });
     client = await connectClient(env.temporalAddress, 'default');
     db = createDb(env.databaseUrl);
     await migrateLatest(db);
@@ -53,7 +53,7 @@ describe('POST /webhooks/singlekey', () => {
     const delivery = signedDelivery('invite.sent', { purchase_token: token, external_customer_id: 'landlord-1' }, TEST_WEBHOOK_SECRET);
     const response = await post(delivery.body, delivery.headers);
     assert.equal(response.status, 200);
-    assert.deepEqual(await readBody(response), { received: true, workflowId: workflowIdFor(token) });
+    assert.deepEqual(await readBody(response), { received: true, outcome: 'accepted', workflowId: workflowIdFor(token) });
     const description = await client.workflow.getHandle(workflowIdFor(token)).describe();
     assert.equal(description.status.name, 'RUNNING');
     assert.equal(description.taskQueue, 'webhook-api-test');
@@ -68,6 +68,63 @@ describe('POST /webhooks/singlekey', () => {
     const history = await client.workflow.getHandle(workflowIdFor(token)).fetchHistory();
     const signals = history.events?.filter((event) => event.workflowExecutionSignaledEventAttributes) ?? [];
     assert.equal(signals.length, 2);
+  });
+
+  it('hands the normalised event, not the raw payload, to the workflow', async () => {
+    const token = uniqueToken();
+    const delivery = signedDelivery('screening.completed', { purchase_token: token, result: { singlekey_score: 731 }, tenant: { email: 't@example.com' } }, TEST_WEBHOOK_SECRET, { webhookId: 'wh_normalised' });
+    assert.equal((await post(delivery.body, delivery.headers)).status, 200);
+    const history = await client.workflow.getHandle(workflowIdFor(token)).fetchHistory();
+    const signalled = history.events?.find((event) => event.workflowExecutionSignaledEventAttributes)?.workflowExecutionSignaledEventAttributes;
+    const [payload] = signalled?.input?.payloads ?? [];
+    const event = JSON.parse(Buffer.from(payload!.data!).toString());
+    assert.equal(event.type, 'screening.completed');
+    assert.equal(event.dedupeKey, 'wh_normalised');
+    assert.equal(event.score, 731);
+    assert.deepEqual(event.tenant, { email: 't@example.com' });
+  });
+
+  it('accepts a partner-portal delivery authenticated by Handshake-Token, with ?pt=', async () => {
+    const token = uniqueToken();
+    const response = await fetch(`${url}/webhooks/singlekey?pt=${token}`, {
+      method: 'POST',
+      body: JSON.stringify({ detail: 'Report in Progress', purchase_token: token, external_customer_id: 'l-1', external_tenant_id: 't-1' }),
+      headers: { 'Content-Type': 'application/json', 'Handshake-Token': 'portal-token-test' },
+    });
+    assert.equal(response.status, 200);
+    assert.equal((await readBody(response)).workflowId, workflowIdFor(token));
+  });
+
+  it('answers 400 purchase_token_mismatch when ?pt= disagrees with the body', async () => {
+    const delivery = signedDelivery('invite.sent', { purchase_token: uniqueToken() }, TEST_WEBHOOK_SECRET);
+    const response = await fetch(`${url}/webhooks/singlekey?pt=${uniqueToken()}`, { method: 'POST', body: delivery.body, headers: delivery.headers });
+    assert.equal(response.status, 400);
+    assert.equal((await readBody(response)).error, 'purchase_token_mismatch');
+  });
+
+  it('acknowledges an unknown event with 200 and starts no workflow', async () => {
+    const token = uniqueToken();
+    const delivery = signedDelivery('screening.archived', { purchase_token: token }, TEST_WEBHOOK_SECRET);
+    const response = await post(delivery.body, delivery.headers);
+    assert.equal(response.status, 200);
+    assert.deepEqual(await readBody(response), { received: true, outcome: 'unknown_event' });
+    await assert.rejects(client.workflow.getHandle(workflowIdFor(token)).describe(), /not found/i);
+  });
+
+  it('acknowledges a delivery for a closed screening as late and starts nothing again', async () => {
+    const token = uniqueToken();
+    const first = signedDelivery('invite.sent', { purchase_token: token }, TEST_WEBHOOK_SECRET);
+    assert.equal((await post(first.body, first.headers)).status, 200);
+    const handle = client.workflow.getHandle(workflowIdFor(token));
+    const { runId } = await handle.describe();
+    await handle.terminate('test: screening closed');
+    const late = signedDelivery('screening.submitted', { purchase_token: token }, TEST_WEBHOOK_SECRET);
+    const response = await post(late.body, late.headers);
+    assert.equal(response.status, 200);
+    assert.equal((await readBody(response)).outcome, 'late');
+    const after = await handle.describe();
+    assert.equal(after.runId, runId);
+    assert.equal(after.status.name, 'TERMINATED');
   });
 
   it('answers 401 invalid_signature to a delivery signed with another secret', async () => {
@@ -150,6 +207,7 @@ describe('POST /webhooks/singlekey', () => {
 /** The JSON shapes this API answers with. */
 interface ApiBody {
   received?: boolean;
+  outcome?: string;
   workflowId?: string;
   error?: string;
   details?: { path: string; message: string }[];

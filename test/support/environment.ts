@@ -43,7 +43,7 @@ export async function mochaGlobalSetup(): Promise<void> {
   // Keep the SDK's own chatter (bundler stats, worker state changes) out of the test report.
   Runtime.install({
     logger: new DefaultLogger('ERROR'),
-    telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
+    telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
   });
   const root = mkdtempSync(path.join(os.tmpdir(), 'screenings-test-'));
   // PostgreSQL runs as another user when the suite runs as root: it must be able to enter the folder.

@@ -42,12 +42,12 @@ describe('screeningWorkflow', () => {
     await env?.teardown();
   });
 
-  function event(purchaseToken: string, type: string, dedupeKey: string): ScreeningEvent {
+  function event(purchaseToken: string, type: ScreeningEvent['type'], dedupeKey: string): ScreeningEvent {
     const now = new Date().toISOString();
-    return { type, purchaseToken, dedupeKey, occurredAt: now, receivedAt: now, externalCustomerId: 'landlord-7' };
+    return { type, sourceEvent: type, format: 'envelope', purchaseToken, dedupeKey, occurredAt: now, receivedAt: now, externalCustomerId: 'landlord-7' };
   }
 
-  async function signal(purchaseToken: string, type: string, dedupeKey: string) {
+  async function signal(purchaseToken: string, type: ScreeningEvent['type'], dedupeKey: string) {
     return env.client.workflow.signalWithStart(screeningWorkflow, {
       workflowId: workflowIdFor(purchaseToken),
       taskQueue,
