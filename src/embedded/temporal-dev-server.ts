@@ -36,6 +36,10 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   const args = [
     'server', 'start-dev',
     '--db-filename', path.join(options.dir, 'temporal.sqlite'),
+    // WAL with synchronous=NORMAL survives a crash of any process (not a power cut) and makes each
+    // signal-with-start about 30x faster here (p50 198 ms -> 6 ms on a used database).
+    '--sqlite-pragma', 'journal_mode=wal',
+    '--sqlite-pragma', 'synchronous=normal',
     '--ip', '127.0.0.1',
     '--port', String(options.port),
     '--log-level', 'warn',
