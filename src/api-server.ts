@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { Config } from './config';
 import { type Db, pingDb } from './db';
 import { createApp } from './http/app';
+import { createMetrics } from './metrics';
 import type { Logger } from './logger';
 import { pingTemporal } from './temporal/connect';
 import { createScreeningSignaler } from './temporal/screening-signaler';
@@ -21,6 +22,7 @@ export async function startApi(opts: { config: Config; client: Client; db: Db; l
     config,
     logger,
     signaler: createScreeningSignaler(client, config.temporal.taskQueue),
+    metrics: createMetrics(),
     readinessChecks: { temporal: () => pingTemporal(client), postgres: () => pingDb(db) },
   });
   const server = createServer(app.callback());

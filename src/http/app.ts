@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
+import type { Metrics } from '../metrics';
 import type { ScreeningSignaler } from '../temporal/screening-signaler';
 import { HttpError } from './errors';
 import { registerWebhookRoute } from './webhook-route';
@@ -10,6 +11,7 @@ export interface AppDeps {
   config: Config;
   logger: Logger;
   signaler: ScreeningSignaler;
+  metrics: Metrics;
   /** Named dependency checks for `/readyz`; each rejects when its dependency is unreachable. */
   readinessChecks: Record<string, () => Promise<void>>;
 }
@@ -57,6 +59,10 @@ export function createApp(deps: AppDeps): Koa {
     const ready = results.every(([, state]) => state === 'ok');
     ctx.status = ready ? 200 : 503;
     ctx.body = { status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(results) };
+  });
+  router.get('/metrics', async (ctx) => {
+    ctx.type = deps.metrics.registry.contentType;
+    ctx.body = await deps.metrics.registry.metrics();
   });
   registerWebhookRoute(router, deps);
 

@@ -1,7 +1,9 @@
 import type Router from '@koa/router';
+import type { Context } from 'koa';
 import getRawBody from 'raw-body';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
+import type { Metrics } from '../metrics';
 import type { ScreeningSignaler } from '../temporal/screening-signaler';
 import { authenticate } from '../webhook/authenticate';
 import { parseDelivery } from '../webhook/parse-delivery';
@@ -11,6 +13,13 @@ export const MAX_BODY_BYTES = 256 * 1024;
 /** Seconds SingleKey is asked to wait before retrying after a 503 (it follows its own schedule anyway). */
 export const RETRY_AFTER_SECONDS = 60;
 
+interface Deps {
+  config: Config;
+  logger: Logger;
+  signaler: ScreeningSignaler;
+  metrics: Metrics;
+}
+
 /**
  * `POST /webhooks/singlekey[?pt=<purchase_token>]`: raw bytes first (the HMAC is over them), then
  * authentication, then parsing, then the hand-over to Temporal. It answers 200 only once Temporal
@@ -18,63 +27,79 @@ export const RETRY_AFTER_SECONDS = 60;
  * it answers 503 and SingleKey retries. Log lines carry the purchase token, event, dedupe key,
  * outcome and latency, never a name, e-mail, phone number or the body.
  */
-export function registerWebhookRoute(router: Router, deps: { config: Config; logger: Logger; signaler: ScreeningSignaler }) {
-  const { singlekey } = deps.config;
+export function registerWebhookRoute(router: Router, deps: Deps): void {
   router.post('/webhooks/singlekey', async (ctx) => {
     const started = process.hrtime.bigint();
-    const elapsedMs = () => Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100;
-    if (!ctx.request.is('application/json')) {
-      throw new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json');
-    }
-    let rawBody: Buffer;
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
-      rawBody = await getRawBody(ctx.req, { limit: MAX_BODY_BYTES, length: ctx.request.length });
+      await receive(ctx, deps, seconds);
     } catch (error) {
-      const type = (error as { type?: string }).type;
-      if (type === 'entity.too.large') throw new HttpError(413, 'payload_too_large', `body exceeds ${MAX_BODY_BYTES} bytes`);
-      throw new HttpError(400, 'unreadable_body', 'request body could not be read');
+      if (error instanceof HttpError) deps.metrics.deliveries.inc({ event: 'none', outcome: 'rejected', reason: error.code });
+      throw error;
+    } finally {
+      deps.metrics.requestSeconds.observe({ status: String(ctx.status) }, seconds());
     }
-
-    const auth = authenticate(
-      {
-        rawBody,
-        signature: ctx.get('X-SingleKey-Signature') || undefined,
-        timestamp: ctx.get('X-SingleKey-Timestamp') || undefined,
-        handshakeToken: ctx.get('Handshake-Token') || undefined,
-      },
-      { secrets: singlekey.webhookSecrets, handshakeToken: singlekey.handshakeToken, toleranceSeconds: singlekey.toleranceSeconds },
-    );
-    if (!auth.ok) {
-      deps.logger.warn({ outcome: 'rejected', code: auth.code, reason: auth.reason, bytes: rawBody.length, ms: elapsedMs() }, 'webhook rejected');
-      throw new HttpError(401, auth.code, 'delivery could not be authenticated');
-    }
-
-    const pt = ctx.query.pt;
-    const parsed = parseDelivery(rawBody, { receivedAt: new Date(), queryPurchaseToken: Array.isArray(pt) ? pt[0] : pt });
-    if (!parsed.ok) {
-      deps.logger.warn({ outcome: 'rejected', code: parsed.code, issues: parsed.issues.map((i) => i.path), ms: elapsedMs() }, 'webhook invalid');
-      throw new HttpError(400, parsed.code, 'delivery is not a valid SingleKey webhook', parsed.issues);
-    }
-    if ('unknown' in parsed) {
-      const { sourceEvent, purchaseToken, dedupeKey } = parsed.unknown;
-      deps.logger.info({ outcome: 'unknown_event', event: sourceEvent, purchaseToken, dedupeKey, ms: elapsedMs() }, 'webhook acknowledged: unknown event');
-      ctx.body = { received: true, outcome: 'unknown_event' };
-      return;
-    }
-
-    const { event } = parsed;
-    const logFields = { event: event.type, purchaseToken: event.purchaseToken, dedupeKey: event.dedupeKey };
-    let result;
-    try {
-      result = await deps.signaler.signal(event);
-    } catch (error) {
-      deps.logger.error({ ...logFields, outcome: 'unavailable', err: error, ms: elapsedMs() }, 'signal failed; asking SingleKey to retry');
-      throw new HttpError(503, 'temporarily_unavailable', 'could not record the delivery; retry later', undefined, {
-        'Retry-After': String(RETRY_AFTER_SECONDS),
-      });
-    }
-    const outcome = result.outcome === 'late' ? 'late' : 'accepted';
-    deps.logger.info({ ...logFields, outcome, workflowId: result.workflowId, ms: elapsedMs() }, `webhook ${outcome}`);
-    ctx.body = { received: true, outcome, workflowId: result.workflowId };
   });
+}
+
+async function receive(ctx: Context, deps: Deps, seconds: () => number): Promise<void> {
+  const { singlekey } = deps.config;
+  const ms = () => Math.round(seconds() * 1e5) / 100;
+  if (!ctx.request.is('application/json')) {
+    throw new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json');
+  }
+  let rawBody: Buffer;
+  try {
+    rawBody = await getRawBody(ctx.req, { limit: MAX_BODY_BYTES, length: ctx.request.length });
+  } catch (error) {
+    const type = (error as { type?: string }).type;
+    if (type === 'entity.too.large') throw new HttpError(413, 'payload_too_large', `body exceeds ${MAX_BODY_BYTES} bytes`);
+    throw new HttpError(400, 'unreadable_body', 'request body could not be read');
+  }
+
+  const auth = authenticate(
+    {
+      rawBody,
+      signature: ctx.get('X-SingleKey-Signature') || undefined,
+      timestamp: ctx.get('X-SingleKey-Timestamp') || undefined,
+      handshakeToken: ctx.get('Handshake-Token') || undefined,
+    },
+    { secrets: singlekey.webhookSecrets, handshakeToken: singlekey.handshakeToken, toleranceSeconds: singlekey.toleranceSeconds },
+  );
+  if (!auth.ok) {
+    deps.logger.warn({ outcome: 'rejected', code: auth.code, reason: auth.reason, bytes: rawBody.length, ms: ms() }, 'webhook rejected');
+    throw new HttpError(401, auth.code, 'delivery could not be authenticated');
+  }
+
+  const pt = ctx.query.pt;
+  const parsed = parseDelivery(rawBody, { receivedAt: new Date(), queryPurchaseToken: Array.isArray(pt) ? pt[0] : pt });
+  if (!parsed.ok) {
+    deps.logger.warn({ outcome: 'rejected', code: parsed.code, issues: parsed.issues.map((i) => i.path), ms: ms() }, 'webhook invalid');
+    throw new HttpError(400, parsed.code, 'delivery is not a valid SingleKey webhook', parsed.issues);
+  }
+  if ('unknown' in parsed) {
+    const { sourceEvent, purchaseToken, dedupeKey } = parsed.unknown;
+    deps.metrics.deliveries.inc({ event: 'unknown', outcome: 'unknown_event', reason: '' });
+    deps.logger.info({ outcome: 'unknown_event', event: sourceEvent, purchaseToken, dedupeKey, ms: ms() }, 'webhook acknowledged: unknown event');
+    ctx.body = { received: true, outcome: 'unknown_event' };
+    return;
+  }
+
+  const { event } = parsed;
+  const logFields = { event: event.type, purchaseToken: event.purchaseToken, dedupeKey: event.dedupeKey };
+  let result;
+  try {
+    result = await deps.signaler.signal(event);
+  } catch (error) {
+    deps.metrics.deliveries.inc({ event: event.type, outcome: 'unavailable', reason: '' });
+    deps.logger.error({ ...logFields, outcome: 'unavailable', err: error, ms: ms() }, 'signal failed; asking SingleKey to retry');
+    ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
+    ctx.status = 503;
+    ctx.body = { error: 'temporarily_unavailable', message: 'could not record the delivery; retry later' };
+    return;
+  }
+  const outcome = result.outcome === 'late' ? 'late' : 'accepted';
+  deps.metrics.deliveries.inc({ event: event.type, outcome, reason: '' });
+  deps.logger.info({ ...logFields, outcome, workflowId: result.workflowId, ms: ms() }, `webhook ${outcome}`);
+  ctx.body = { received: true, outcome, workflowId: result.workflowId };
 }

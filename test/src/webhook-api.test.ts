@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { type Db, createDb, migrateLatest, pingDb } from '../../src/db';
 import { createApp } from '../../src/http/app';
+import { createMetrics } from '../../src/metrics';
 import { connectClient, pingTemporal } from '../../src/temporal/connect';
 import { createScreeningSignaler } from '../../src/temporal/screening-signaler';
 import { signBody } from '../../src/webhook/authenticate';
@@ -19,6 +20,7 @@ describe('POST /webhooks/singlekey', () => {
   let server: Server;
   let url: string;
   let readinessDb: Db;
+  const metrics = createMetrics();
 
   before(async () => {
     const env = testEnvironment();
@@ -30,6 +32,7 @@ describe('POST /webhooks/singlekey', () => {
     const app = createApp({
       config,
       logger: pino({ level: 'silent' }),
+      metrics,
       signaler: createScreeningSignaler(client, config.temporal.taskQueue),
       readinessChecks: { temporal: () => pingTemporal(client), postgres: () => pingDb(readinessDb) },
     });
@@ -196,6 +199,16 @@ describe('POST /webhooks/singlekey', () => {
       readinessDb = db;
       await unreachable.destroy();
     }
+  });
+
+  it('counts deliveries by event and outcome on /metrics, including unknown and late ones', async () => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const count = (labels: string) => Number(new RegExp(`screening_webhook_deliveries_total\\{${labels}\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    assert.equal(count('event="unknown",outcome="unknown_event",reason=""'), 1);
+    assert.equal(count('event="screening.submitted",outcome="late",reason=""'), 1);
+    assert.equal(count('event="none",outcome="rejected",reason="invalid_signature"'), 1);
+    assert.ok(count('event="invite.sent",outcome="accepted",reason=""') >= 3);
+    assert.match(text, /screening_webhook_request_duration_seconds_bucket/);
   });
 
   it('answers /healthz without touching dependencies', async () => {

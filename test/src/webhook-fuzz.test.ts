@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import pino from 'pino';
 import { createApp } from '../../src/http/app';
+import { createMetrics } from '../../src/metrics';
 import { connectClient } from '../../src/temporal/connect';
 import { createScreeningSignaler } from '../../src/temporal/screening-signaler';
 import { signBody } from '../../src/webhook/authenticate';
@@ -83,6 +84,7 @@ describe('webhook endpoint under random input (fast-check)', function () {
     const app = createApp({
       config: env.config({ SINGLEKEY_HANDSHAKE_TOKEN: HANDSHAKE }),
       logger: pino({ level: 'silent' }),
+      metrics: createMetrics(),
       signaler: createScreeningSignaler(client, 'fuzz-test'),
       readinessChecks: {},
     });

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import pino from 'pino';
 import { createApp } from '../../src/http/app';
+import { createMetrics } from '../../src/metrics';
 import { type DevServer, startTemporalDevServer } from '../../src/embedded/temporal-dev-server';
 import { connectClient } from '../../src/temporal/connect';
 import { createScreeningSignaler } from '../../src/temporal/screening-signaler';
@@ -41,6 +42,7 @@ describe('webhook endpoint during a Temporal outage', function () {
     const app = createApp({
       config,
       logger: pino({ level: 'silent' }),
+      metrics: createMetrics(),
       signaler: createScreeningSignaler(client, 'outage-test', 2_000),
       readinessChecks: {},
     });
