@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as screenings from './20261129_001_screenings';
+import * as lifecycle from './20261129_002_lifecycle';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list works under tsx,
@@ -7,6 +8,7 @@ import * as screenings from './20261129_001_screenings';
  */
 const migrations: Record<string, Knex.Migration> = {
   '20261129_001_screenings': screenings,
+  '20261129_002_lifecycle': lifecycle,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -21,7 +21,7 @@ export async function startApi(opts: { config: Config; client: Client; db: Db; l
   const app = createApp({
     config,
     logger,
-    signaler: createScreeningSignaler(client, config.temporal.taskQueue),
+    signaler: createScreeningSignaler(client, { taskQueue: config.temporal.taskQueue, lifecycle: config.lifecycle }),
     metrics: createMetrics(),
     readinessChecks: { temporal: () => pingTemporal(client), postgres: () => pingDb(db) },
   });

@@ -60,7 +60,7 @@ async function main(config: Config, logger: Logger, shutdown: Shutdown): Promise
   const applied = await migrateLatest(db);
   logger.info({ applied }, applied.length ? 'migrations applied' : 'schema up to date');
 
-  const worker = await startWorker({ config, address: temporalAddress, db, logger });
+  const worker = await startWorker({ config, address: temporalAddress, db, mailer, logger });
   shutdown.add('worker', worker.stop);
   const client = await connectClient(temporalAddress, config.temporal.namespace);
   shutdown.add('Temporal client', () => client.connection.close());

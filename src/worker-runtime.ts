@@ -3,6 +3,8 @@ import { createActivities } from '../activities';
 import type { Config } from './config';
 import type { Db } from './db';
 import type { Logger } from './logger';
+import { createSingleKeyClient } from './singlekey/client';
+import type { Transporter } from 'nodemailer';
 
 export interface RunningWorker {
   /** Resolves when the worker has stopped (after `stop()` or on a fatal error). */
@@ -37,8 +39,8 @@ function installRuntime(logger: Logger): void {
 }
 
 /** Creates and runs the screening worker on `address`. */
-export async function startWorker(opts: { config: Config; address: string; db: Db; logger: Logger }): Promise<RunningWorker> {
-  const { config, db, logger } = opts;
+export async function startWorker(opts: { config: Config; address: string; db: Db; mailer: Transporter; logger: Logger }): Promise<RunningWorker> {
+  const { config, db, mailer, logger } = opts;
   installRuntime(logger);
   const connection = await NativeConnection.connect({ address: opts.address });
   const worker = await Worker.create({
@@ -46,7 +48,12 @@ export async function startWorker(opts: { config: Config; address: string; db: D
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowsPath: require.resolve('../workflows'),
-    activities: createActivities({ db }),
+    activities: createActivities({
+      db,
+      mailer,
+      mail: config.mail,
+      singlekey: createSingleKeyClient({ apiUrl: config.singlekey.apiUrl, apiToken: config.singlekey.apiToken }),
+    }),
     shutdownGraceTime: '20 seconds',
   });
   const done = worker.run().finally(() => connection.close());

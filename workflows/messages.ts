@@ -69,19 +69,57 @@ export interface ScreeningEvent {
 
 export type ScreeningStatus = 'unknown' | 'invited' | 'form_opened' | 'submitted' | 'completed' | 'failed' | 'expired';
 
+/** The screening as activities and the read model see it (no workflow bookkeeping). */
+export interface ScreeningSnapshot {
+  purchaseToken: string;
+  status: ScreeningStatus;
+  /** Increases with every applied change; the read model ignores a smaller one. */
+  version: number;
+  externalCustomerId?: string;
+  externalTenantId?: string;
+  externalDealId?: string;
+  externalListingId?: string;
+  tenant?: Person;
+  landlord?: Person;
+  score?: number;
+  recommendation?: 'approved' | 'conditional' | 'declined';
+  links?: { report?: string; pdf?: string };
+  formUrl?: string;
+  failure?: { reason?: string; message?: string; recoverable: boolean };
+  moments: Partial<Record<'invited' | 'inviteOpened' | 'formOpened' | 'submitted' | 'paymentCaptured' | 'partialReport' | 'completed' | 'failed' | 'expired', string>>;
+}
+
 /** What `temporal workflow query --type status` answers. */
 export interface ScreeningView {
   purchaseToken: string;
   status: ScreeningStatus;
+  version: number;
   externalCustomerId?: string;
   externalTenantId?: string;
-  eventsApplied: number;
-  lastEventType?: string;
-  lastEventAt?: string;
+  score?: number;
+  recommendation?: string;
+  failure?: { reason?: string; recoverable: boolean };
+  /** Applied events in the order they were applied, with SingleKey's time and ours. */
+  timeline: { type: string; occurredAt: string; appliedAt: string }[];
+  duplicatesIgnored: number;
+  remindersSent: number;
+  nextDeadline?: { kind: string; at: string };
+  effects: { done: string[]; pending: string[]; superseded: string[]; failed: string[] };
+}
+
+/** Lifecycle durations in Temporal's duration syntax; from config, overridable per workflow (tests, demos). */
+export interface LifecycleDurations {
+  reminderSchedule: string[];
+  screeningExpiry: string;
+  completionSla: string;
+  dedupeWindow: string;
 }
 
 export interface ScreeningWorkflowInput {
   purchaseToken: string;
+  lifecycle: LifecycleDurations;
+  /** Set only by continue-as-new: the state carried over. */
+  carried?: { state: unknown; version: number; duplicatesIgnored: number; effects: ScreeningView['effects'] };
 }
 
 export const screeningEventSignal = defineSignal<[ScreeningEvent]>('screeningEvent');

@@ -1,59 +1,224 @@
-import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import {
   type ScreeningEvent,
   screeningEventSignal,
-  type ScreeningStatus,
+  type ScreeningSnapshot,
   type ScreeningView,
   type ScreeningWorkflowInput,
   searchAttributes,
   statusQuery,
 } from './messages';
+import {
+  type Durations,
+  type Effect,
+  effectKey,
+  initialState,
+  inputForDeadline,
+  isTerminal,
+  type MachineInput,
+  nextDeadline,
+  type ScreeningState,
+  statusOf,
+  transition,
+} from './screening-machine';
+import { durationMs } from './durations';
 
-const { recordScreening } = proxyActivities<ReturnType<typeof createActivities>>({
+type Activities = ReturnType<typeof createActivities>;
+
+/** Quick effects: mail and the read model. Retried for a day, then reported as failed in the query. */
+const quick = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  scheduleToCloseTimeout: '24 hours',
 });
 
-/** Walking skeleton: statuses follow the event names; the lifecycle issue replaces this with the state machine. */
-const statusByEvent: Record<string, ScreeningStatus> = {
-  'invite.sent': 'invited',
-  'form.opened': 'form_opened',
-  'screening.submitted': 'submitted',
-  'screening.completed': 'completed',
-  'screening.failed': 'failed',
-};
+/** The report archive: SingleKey may take a while to serve the report after announcing it. */
+const reports = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '30 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes', nonRetryableErrorTypes: ['SingleKeyRejected'] },
+  scheduleToCloseTimeout: '24 hours',
+});
 
-const terminal: ReadonlySet<ScreeningStatus> = new Set(['completed', 'failed', 'expired']);
+/** Reconciliation polls the report API with backoff (30 s, 1 min, 2 min, ... capped at 1 h) for 12 h, then gives up. */
+const reconciliation = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '30 seconds', backoffCoefficient: 2, maximumInterval: '1 hour', nonRetryableErrorTypes: ['SingleKeyRejected'] },
+  scheduleToCloseTimeout: '12 hours',
+});
 
-/** One screening, identified by its purchase token, fed by `screeningEvent` signals. */
+/**
+ * One screening, for its whole life: a thin interpreter around the pure state machine. It applies
+ * deliveries and timer firings through `transition`, runs the effects it returns as activities,
+ * sets the next durable timer from `nextDeadline`, and stays open for the dedupe window after a
+ * terminal status so SingleKey's redeliveries land here (and change nothing) instead of starting over.
+ */
 export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<ScreeningView> {
-  const view: ScreeningView = { purchaseToken: input.purchaseToken, status: 'unknown', eventsApplied: 0 };
-  const inbox: ScreeningEvent[] = [];
-  const seen = new Set<string>();
+  const durations: Durations = {
+    reminders: input.lifecycle.reminderSchedule.map(durationMs),
+    expiry: durationMs(input.lifecycle.screeningExpiry),
+    completionSla: durationMs(input.lifecycle.completionSla),
+    dedupeWindow: durationMs(input.lifecycle.dedupeWindow),
+  };
+  let state: ScreeningState = (input.carried?.state as ScreeningState | undefined) ?? initialState(input.purchaseToken);
+  let version = input.carried?.version ?? 0;
+  let duplicatesIgnored = input.carried?.duplicatesIgnored ?? 0;
+  const effects = input.carried?.effects ?? { done: [], pending: [], superseded: [], failed: [] };
+  const queue: MachineInput[] = [];
+  const running = new Set<Promise<void>>();
 
-  setHandler(screeningEventSignal, (event) => {
-    if (seen.has(event.dedupeKey)) return;
-    seen.add(event.dedupeKey);
-    inbox.push(event);
+  setHandler(screeningEventSignal, (event: ScreeningEvent) => {
+    queue.push({ kind: 'delivery', event });
   });
-  setHandler(statusQuery, () => view);
+  setHandler(statusQuery, () => view());
 
-  while (!terminal.has(view.status) || inbox.length > 0) {
-    await condition(() => inbox.length > 0);
-    const event = inbox.shift()!;
-    view.status = statusByEvent[event.type] ?? view.status;
-    view.externalCustomerId ??= event.externalCustomerId;
-    view.externalTenantId ??= event.externalTenantId;
-    view.eventsApplied += 1;
-    view.lastEventType = event.type;
-    view.lastEventAt = event.occurredAt;
-    upsertSearchAttributes([
-      { key: searchAttributes.status, value: view.status },
-      ...(view.externalCustomerId ? [{ key: searchAttributes.externalCustomerId, value: view.externalCustomerId }] : []),
-      ...(view.externalTenantId ? [{ key: searchAttributes.externalTenantId, value: view.externalTenantId }] : []),
-    ]);
-    await recordScreening({ ...view });
+  function snapshot(): ScreeningSnapshot {
+    const { purchaseToken, externalCustomerId, externalTenantId, externalDealId, externalListingId, tenant, landlord, score, recommendation, links, formUrl, failure, moments } = state;
+    return { purchaseToken, status: statusOf(state), version, externalCustomerId, externalTenantId, externalDealId, externalListingId, tenant, landlord, score, recommendation, links, formUrl, failure, moments };
   }
-  return view;
+
+  function view(): ScreeningView {
+    const deadline = nextDeadline(state, durations);
+    return {
+      purchaseToken: state.purchaseToken,
+      status: statusOf(state),
+      version,
+      externalCustomerId: state.externalCustomerId,
+      externalTenantId: state.externalTenantId,
+      score: state.score,
+      recommendation: state.recommendation,
+      failure: state.failure && { reason: state.failure.reason, recoverable: state.failure.recoverable },
+      timeline: state.timeline.map(({ type, occurredAt, appliedAt }) => ({ type, occurredAt, appliedAt })),
+      duplicatesIgnored,
+      remindersSent: effects.done.filter((key) => key.startsWith('remind_tenant:')).length,
+      nextDeadline: deadline && { kind: deadline.kind === 'close' ? 'close (dedupe window ends)' : deadline.kind, at: deadline.at },
+      effects,
+    };
+  }
+
+  /** Keeps track of background work, so the workflow neither continues-as-new nor closes under it. */
+  function track(work: Promise<void>): void {
+    running.add(work);
+    void work.finally(() => running.delete(work));
+  }
+
+  /** Runs an effect in the background; its outcome lands in `effects` (and the query). */
+  function launch(effect: Effect, work: () => Promise<unknown>): void {
+    const key = effectKey(effect);
+    effects.pending.push(key);
+    track(
+      work().then(
+        () => settle(key, 'done'),
+        () => settle(key, 'failed'),
+      ),
+    );
+  }
+
+  function settle(key: string, outcome: 'done' | 'failed'): void {
+    effects.pending.splice(effects.pending.indexOf(key), 1);
+    effects[outcome].push(key);
+  }
+
+  function perform(effect: Effect): void {
+    const screening = snapshot();
+    switch (effect.kind) {
+      case 'notify_landlord':
+        // Requested for every submission, but pointless once the outcome is known (a late retry).
+        if (effect.milestone === 'submitted' && isTerminal(screening.status)) {
+          effects.superseded.push(effectKey(effect));
+          return;
+        }
+        return launch(effect, () => quick.notifyLandlord({ milestone: effect.milestone, screening }));
+      case 'remind_tenant':
+        return launch(effect, () => quick.remindTenant({ index: effect.index, screening }));
+      case 'alert_team':
+        return launch(effect, () => quick.alertTeam({ reason: effect.reason, screening }));
+      case 'fetch_report':
+        return launch(effect, () => reports.fetchReport({ purchaseToken: screening.purchaseToken, scope: effect.scope }));
+      case 'reconcile':
+        return launch(effect, async () => {
+          try {
+            const report = await reconciliation.checkReport({ purchaseToken: screening.purchaseToken });
+            queue.push({ kind: 'reconciled', score: report.score, reportUrl: report.reportUrl });
+          } catch (error) {
+            if (!(error instanceof ActivityFailure)) throw error;
+            queue.push({ kind: 'reconciliation_gave_up' });
+          }
+        });
+    }
+  }
+
+  function publish(): void {
+    const current = snapshot();
+    upsertSearchAttributes([
+      { key: searchAttributes.status, value: current.status },
+      ...(current.externalCustomerId ? [{ key: searchAttributes.externalCustomerId, value: current.externalCustomerId }] : []),
+      ...(current.externalTenantId ? [{ key: searchAttributes.externalTenantId, value: current.externalTenantId }] : []),
+      ...(current.score !== undefined ? [{ key: searchAttributes.singleKeyScore, value: current.score }] : []),
+    ]);
+    const last = state.timeline.at(-1);
+    setCurrentDetails(
+      `**${current.status}**${current.score !== undefined ? ` · score ${current.score}` : ''} · last: ${last?.type ?? '-'} · ` +
+        `${state.timeline.length} events, ${duplicatesIgnored} duplicates ignored`,
+    );
+    track(quick.recordScreening(current).catch(() => void effects.failed.push(`read_model:v${current.version}`)));
+  }
+
+  function apply(machineInput: MachineInput): void {
+    const result = transition(state, machineInput, new Date().toISOString());
+    if (!result.changed) {
+      if (machineInput.kind === 'delivery') duplicatesIgnored += 1;
+      return;
+    }
+    state = result.state;
+    version += 1;
+    publish();
+    for (const effect of result.effects) perform(effect);
+  }
+
+  for (;;) {
+    while (queue.length > 0) apply(queue.shift()!);
+
+    const deadline = nextDeadline(state, durations);
+    const waitMs = deadline ? Date.parse(deadline.at) - Date.now() : undefined;
+    if (deadline?.kind === 'close' && waitMs !== undefined && waitMs <= 0) {
+      // Let running effects (mail, report archive) finish before the history closes; a delivery
+      // arriving meanwhile is applied (and, being a redelivery, changes nothing) first.
+      await condition(() => (running.size === 0 && allHandlersFinished()) || queue.length > 0);
+      if (queue.length === 0) break;
+      continue;
+    }
+
+    if (workflowInfo().continueAsNewSuggested && running.size === 0) {
+      await condition(allHandlersFinished);
+      if (queue.length === 0) {
+        await continueAsNew<typeof screeningWorkflow>({
+          purchaseToken: input.purchaseToken,
+          lifecycle: input.lifecycle,
+          carried: { state, version, duplicatesIgnored, effects },
+        });
+      }
+      continue;
+    }
+
+    const woken = await (waitMs === undefined
+      ? condition(() => queue.length > 0).then(() => true)
+      : condition(() => queue.length > 0, Math.max(1, waitMs)));
+    if (!woken && deadline) {
+      const timerInput = inputForDeadline(deadline);
+      if (timerInput) apply(timerInput);
+    }
+  }
+
+  return view();
 }

@@ -1,6 +1,12 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { screeningEventSignal, type ScreeningEvent, workflowIdFor, workflowType } from '../../workflows/messages';
+import {
+  type LifecycleDurations,
+  screeningEventSignal,
+  type ScreeningEvent,
+  workflowIdFor,
+  workflowType,
+} from '../../workflows/messages';
 
 export type SignalOutcome =
   | { outcome: 'signalled'; workflowId: string }
@@ -12,11 +18,18 @@ export interface ScreeningSignaler {
   signal(event: ScreeningEvent): Promise<SignalOutcome>;
 }
 
-/**
- * `deadlineMs` bounds the whole hand-over (the client retries transient gRPC failures inside it);
- * it must stay well under SingleKey's 30 s so the caller can still answer 503 in time.
- */
-export function createScreeningSignaler(client: Client, taskQueue: string, deadlineMs = 10_000): ScreeningSignaler {
+export interface SignalerOptions {
+  taskQueue: string;
+  lifecycle: LifecycleDurations;
+  /**
+   * Bounds the whole hand-over (the client retries transient gRPC failures inside it); it must stay
+   * well under SingleKey's 30 s so the caller can still answer 503 in time.
+   */
+  deadlineMs?: number;
+}
+
+export function createScreeningSignaler(client: Client, options: SignalerOptions): ScreeningSignaler {
+  const deadlineMs = options.deadlineMs ?? 10_000;
   return {
     async signal(event) {
       const workflowId = workflowIdFor(event.purchaseToken);
@@ -24,13 +37,14 @@ export function createScreeningSignaler(client: Client, taskQueue: string, deadl
         await client.connection.withDeadline(Date.now() + deadlineMs, () =>
           client.workflow.signalWithStart(workflowType, {
             workflowId,
-            taskQueue,
-            args: [{ purchaseToken: event.purchaseToken }],
+            taskQueue: options.taskQueue,
+            args: [{ purchaseToken: event.purchaseToken, lifecycle: options.lifecycle }],
             signal: screeningEventSignal,
             signalArgs: [event],
             // One purchase token, one execution chain, for as long as the namespace retains it:
             // a running workflow is signalled, a closed one is never started again.
             workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            staticSummary: summaryOf(event),
           }),
         );
         return { outcome: 'signalled', workflowId };
@@ -40,4 +54,13 @@ export function createScreeningSignaler(client: Client, taskQueue: string, deadl
       }
     },
   };
+}
+
+/** The Web UI's one-line title of a screening (ids only: no personal data in Temporal's indexes). */
+function summaryOf(event: ScreeningEvent): string {
+  const token = event.purchaseToken.length > 12 ? `${event.purchaseToken.slice(0, 10)}…` : event.purchaseToken;
+  const who = [event.externalTenantId && `tenant ${event.externalTenantId}`, event.externalCustomerId && `landlord ${event.externalCustomerId}`]
+    .filter(Boolean)
+    .join(', ');
+  return `Screening ${token}${who ? ` for ${who}` : ''}`;
 }

@@ -33,7 +33,7 @@ describe('POST /webhooks/singlekey', () => {
       config,
       logger: pino({ level: 'silent' }),
       metrics,
-      signaler: createScreeningSignaler(client, config.temporal.taskQueue),
+      signaler: createScreeningSignaler(client, { taskQueue: config.temporal.taskQueue, lifecycle: config.lifecycle }),
       readinessChecks: { temporal: () => pingTemporal(client), postgres: () => pingDb(readinessDb) },
     });
     server = createServer(app.callback());

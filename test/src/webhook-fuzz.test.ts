@@ -85,7 +85,7 @@ describe('webhook endpoint under random input (fast-check)', function () {
       config: env.config({ SINGLEKEY_HANDSHAKE_TOKEN: HANDSHAKE }),
       logger: pino({ level: 'silent' }),
       metrics: createMetrics(),
-      signaler: createScreeningSignaler(client, 'fuzz-test'),
+      signaler: createScreeningSignaler(client, { taskQueue: 'fuzz-test', lifecycle: env.config().lifecycle }),
       readinessChecks: {},
     });
     server = createServer(app.callback());

@@ -43,7 +43,7 @@ describe('webhook endpoint during a Temporal outage', function () {
       config,
       logger: pino({ level: 'silent' }),
       metrics: createMetrics(),
-      signaler: createScreeningSignaler(client, 'outage-test', 2_000),
+      signaler: createScreeningSignaler(client, { taskQueue: 'outage-test', lifecycle: config.lifecycle, deadlineMs: 2_000 }),
       readinessChecks: {},
     });
     server = createServer(app.callback());

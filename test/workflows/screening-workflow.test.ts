@@ -1,90 +1,124 @@
+import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
-import { createActivities } from '../../activities';
-import { createDb, type Db, migrateLatest } from '../../src/db';
+import { loadConfig } from '../../src/config';
 import { registerSearchAttributes } from '../../src/temporal/search-attributes';
+import { createScreeningSignaler } from '../../src/temporal/screening-signaler';
 import { requireBinary } from '../../src/temporal-binaries';
-import { type ScreeningEvent, screeningEventSignal, statusQuery, workflowIdFor } from '../../workflows/messages';
-import { screeningWorkflow } from '../../workflows';
+import type { screeningWorkflow } from '../../workflows';
+import { type ScreeningEvent, type ScreeningView, statusQuery, workflowIdFor } from '../../workflows/messages';
 import { uniqueToken } from '../support/deliveries';
 import { testEnvironment } from '../support/environment';
+import { eventually, mailsTo, startScreeningWorker } from '../support/screening-worker';
 
-/** The screening workflow on the time-skipping test server, with its real activities on PostgreSQL. */
-describe('screeningWorkflow', () => {
-  let env: TestWorkflowEnvironment;
-  let db: Db;
-  let worker: Worker;
-  let running: Promise<void>;
+/**
+ * The screening workflow on the time-skipping test server with the real default durations
+ * (24 h / 72 h reminders, 7 d expiry, 2 h completion SLA, 15 h dedupe window), time skipped.
+ */
+describe('screeningWorkflow (time-skipping)', function () {
+  this.timeout(120_000);
   const taskQueue = 'screening-workflow-test';
+  const lifecycle = loadConfig({}).lifecycle;
+  let env: TestWorkflowEnvironment;
+  let worker: Awaited<ReturnType<typeof startScreeningWorker>>;
+  let signaler: ReturnType<typeof createScreeningSignaler>;
 
   before(async () => {
-    const test = testEnvironment();
     env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: requireBinary('testServer', test.config()) } },
+      server: { executable: { type: 'existing-path', path: requireBinary('testServer', testEnvironment().config()) } },
     });
     await registerSearchAttributes(env.connection, 'default');
-    db = createDb(test.databaseUrl);
-    await migrateLatest(db);
-    worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowsPath: require.resolve('../../workflows'),
-      activities: createActivities({ db }),
-    });
-    running = worker.run();
+    worker = await startScreeningWorker(env.nativeConnection, taskQueue);
+    signaler = createScreeningSignaler(env.client, { taskQueue, lifecycle });
   });
 
   after(async () => {
-    worker?.shutdown();
-    await running;
-    await db?.destroy();
+    await worker?.stop();
     await env?.teardown();
   });
 
-  function event(purchaseToken: string, type: ScreeningEvent['type'], dedupeKey: string): ScreeningEvent {
+  function event(purchaseToken: string, type: ScreeningEvent['type'], extra: Partial<ScreeningEvent> = {}): ScreeningEvent {
     const now = new Date().toISOString();
-    return { type, sourceEvent: type, format: 'envelope', purchaseToken, dedupeKey, occurredAt: now, receivedAt: now, externalCustomerId: 'landlord-7' };
+    return { type, sourceEvent: type, format: 'envelope', purchaseToken, dedupeKey: `wh_${type}_${purchaseToken}`, occurredAt: now, receivedAt: now, externalCustomerId: 'landlord-7', externalTenantId: 'tenant-7', ...extra };
   }
 
-  async function signal(purchaseToken: string, type: ScreeningEvent['type'], dedupeKey: string) {
-    return env.client.workflow.signalWithStart(screeningWorkflow, {
-      workflowId: workflowIdFor(purchaseToken),
-      taskQueue,
-      args: [{ purchaseToken }],
-      signal: screeningEventSignal,
-      signalArgs: [event(purchaseToken, type, dedupeKey)],
-    });
-  }
+  const handleOf = (token: string): WorkflowHandle<typeof screeningWorkflow> => env.client.workflow.getHandle(workflowIdFor(token));
+  const status = (token: string) => handleOf(token).query(statusQuery);
+  const settled = (token: string, check: (view: ScreeningView) => boolean) => eventually(() => status(token), (view) => view.effects.pending.length === 0 && check(view));
 
-  it('applies a repeated delivery only once', async () => {
+  it('reminds the tenant at 24 h and 72 h, expires the invitation at 7 days, then closes after the dedupe window', async () => {
     const token = uniqueToken();
-    const handle = await signal(token, 'invite.sent', 'wh_a');
-    await signal(token, 'invite.sent', 'wh_a');
-    await signal(token, 'form.opened', 'wh_b');
-    await waitFor(async () => (await handle.query(statusQuery)).eventsApplied === 2);
-    const view = await handle.query(statusQuery);
-    assert.equal(view.status, 'form_opened');
-    assert.equal(view.eventsApplied, 2);
+    const tenant = `${token}@tenant.test`;
+    const landlord = `${token}@landlord.test`;
+    await signaler.signal(event(token, 'invite.sent', { tenant: { email: tenant, firstName: 'Ada' }, landlord: { email: landlord }, invite: { type: 'email', formUrl: 'https://sandbox.singlekey.com/form/x' } }));
+    await settled(token, (view) => view.status === 'invited');
+
+    await env.sleep('23h');
+    assert.equal((await status(token)).remindersSent, 0);
+    await env.sleep('2h');
+    await settled(token, (view) => view.remindersSent === 1);
+    assert.equal((await status(token)).nextDeadline?.kind, 'reminder');
+
+    await env.sleep('48h');
+    await settled(token, (view) => view.remindersSent === 2);
+    assert.deepEqual(mailsTo(tenant), ['Reminder: your rental application screening', 'Last reminder: your rental application screening']);
+
+    await env.sleep('4d');
+    const expired = await settled(token, (view) => view.status === 'expired');
+    assert.ok(expired.effects.done.includes('notify_landlord:expired'));
+    assert.deepEqual(mailsTo(landlord), ['Screening invitation expired: Ada']);
+
+    const final = await handleOf(token).result();
+    assert.equal(final.status, 'expired');
   });
 
-  it('records the screening in PostgreSQL and finishes on completion', async () => {
+  it('sends no reminder once the tenant opened the form', async () => {
     const token = uniqueToken();
-    await signal(token, 'invite.sent', 'wh_1');
-    const handle = await signal(token, 'screening.completed', 'wh_2');
-    const result = await handle.result();
-    assert.equal(result.status, 'completed');
-    const row = await db('screenings').where({ purchase_token: token }).first();
-    assert.equal(row.status, 'completed');
-    assert.equal(row.external_customer_id, 'landlord-7');
-    assert.equal(row.events_applied, 2);
+    await signaler.signal(event(token, 'invite.sent', { tenant: { email: `${token}@tenant.test` } }));
+    await signaler.signal(event(token, 'form.opened'));
+    await settled(token, (view) => view.status === 'form_opened');
+    await env.sleep('80h');
+    assert.equal((await status(token)).remindersSent, 0);
+    assert.deepEqual(mailsTo(`${token}@tenant.test`), []);
+  });
+
+  it('reconciles through the report API when no completion arrives within 2 h', async () => {
+    const token = uniqueToken();
+    const landlord = `${token}@landlord.test`;
+    await signaler.signal(event(token, 'screening.submitted', { landlord: { email: landlord } }));
+    await settled(token, (view) => view.status === 'submitted');
+    await env.sleep('121m');
+    await eventually(() => status(token), (view) => view.effects.pending.includes('reconcile'));
+    worker.singlekey.ready(token, 688);
+    const completed = await eventually(
+      async () => {
+        await env.sleep('5m');
+        return status(token);
+      },
+      (view) => view.status === 'completed' && view.effects.pending.length === 0,
+      60_000,
+    );
+    assert.equal(completed.score, 688);
+    assert.ok(completed.timeline.some((entry) => entry.type === 'screening.reconciled'));
+    assert.deepEqual(mailsTo(landlord), ['Application submitted: applicant tenant-7', 'Screening report ready: applicant tenant-7']);
+  });
+
+  it('absorbs redeliveries during the dedupe window and acknowledges later ones as late', async () => {
+    const token = uniqueToken();
+    const landlord = `${token}@landlord.test`;
+    worker.singlekey.ready(token, 702);
+    await signaler.signal(event(token, 'screening.completed', { score: 702, landlord: { email: landlord } }));
+    await settled(token, (view) => view.status === 'completed');
+    await env.sleep('14h');
+    assert.equal((await signaler.signal(event(token, 'screening.completed'))).outcome, 'signalled');
+    await signaler.signal(event(token, 'screening.submitted'));
+    const view = await settled(token, (v) => v.duplicatesIgnored === 1);
+    assert.equal(view.status, 'completed');
+    assert.ok(view.effects.superseded.includes('notify_landlord:submitted'));
+
+    const final = await handleOf(token).result();
+    assert.equal(final.status, 'completed');
+    assert.deepEqual(await signaler.signal(event(token, 'screening.completed', { dedupeKey: 'wh_after_close' })), { outcome: 'late', workflowId: workflowIdFor(token) });
+    assert.deepEqual(mailsTo(landlord), ['Screening report ready: applicant tenant-7']);
   });
 });
-
-async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

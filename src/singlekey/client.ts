@@ -1,0 +1,70 @@
+import { ApplicationFailure } from '@temporalio/common';
+
+/**
+ * The part of SingleKey's REST API this service calls, over Node's fetch. Errors are classified for
+ * Temporal's retries: not ready, 404, 429, 5xx and network faults are retryable (429/503 honour
+ * `Retry-After`); 400, 401 and 403 will not get better and fail the activity for good.
+ */
+
+export interface ReportReady {
+  ready: true;
+  purchaseToken: string;
+  score?: number;
+  reportUrl?: string;
+  pdfReady?: boolean;
+  /** The JSON as SingleKey sent it, archived verbatim. */
+  body: Record<string, unknown>;
+}
+
+export interface ReportPending {
+  ready: false;
+  /** SingleKey's words for the state: in progress, waiting for tenant, ... */
+  detail: string;
+}
+
+export interface SingleKeyClient {
+  getReport(purchaseToken: string): Promise<ReportReady | ReportPending>;
+  getReportPdf(purchaseToken: string): Promise<Buffer>;
+}
+
+export const SINGLEKEY_REJECTED = 'SingleKeyRejected';
+
+export function createSingleKeyClient(options: { apiUrl: string; apiToken?: string; timeoutMs?: number }): SingleKeyClient {
+  const call = async (path: string): Promise<Response> => {
+    let response: Response;
+    try {
+      response = await fetch(`${options.apiUrl}${path}`, {
+        headers: { Authorization: `Token ${options.apiToken ?? ''}`, Accept: 'application/json, application/pdf' },
+        signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
+      });
+    } catch (error) {
+      throw new Error(`SingleKey ${path}: ${(error as Error).message}`, { cause: error });
+    }
+    if (response.ok) return response;
+    const text = (await response.text().catch(() => '')).slice(0, 500);
+    if (response.status === 400 || response.status === 401 || response.status === 403) {
+      throw ApplicationFailure.create({ type: SINGLEKEY_REJECTED, nonRetryable: true, message: `SingleKey ${path} answered ${response.status}: ${text}` });
+    }
+    const retryAfter = Number(response.headers.get('retry-after'));
+    throw ApplicationFailure.create({
+      type: 'SingleKeyUnavailable',
+      message: `SingleKey ${path} answered ${response.status}`,
+      nextRetryDelay: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+    });
+  };
+
+  return {
+    async getReport(purchaseToken) {
+      const body = (await (await call(`/api/report/${encodeURIComponent(purchaseToken)}`)).json()) as Record<string, unknown>;
+      const score = typeof body.singlekey_score === 'number' ? body.singlekey_score : undefined;
+      const reportUrl = typeof body.report_url === 'string' ? body.report_url : undefined;
+      if (body.success === true && (score !== undefined || reportUrl !== undefined)) {
+        return { ready: true, purchaseToken, score, reportUrl, pdfReady: body.pdf_report_ready === true, body };
+      }
+      return { ready: false, detail: String(body.detail ?? body.status ?? body.message ?? 'not ready') };
+    },
+    async getReportPdf(purchaseToken) {
+      return Buffer.from(await (await call(`/api/report_pdf/${encodeURIComponent(purchaseToken)}`)).arrayBuffer());
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import type { NativeConnection } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
+import type { Transporter } from 'nodemailer';
+import { createActivities } from '../../activities';
+import { createDb, type Db, migrateLatest } from '../../src/db';
+import { createMailer } from '../../src/mailer';
+import { createSingleKeyClient } from '../../src/singlekey/client';
+import { testEnvironment } from './environment';
+import { type SingleKeyStandIn, startSingleKeyStandIn } from './singlekey-stand-in';
+
+export const TEST_FROM = 'Screenings <screenings@example.test>';
+export const TEST_ALERTS = 'ops@example.test';
+
+/** A worker with the real activities on the test PostgreSQL, SMTP server and a SingleKey stand-in. */
+export async function startScreeningWorker(connection: NativeConnection, taskQueue: string, namespace = 'default') {
+  const env = testEnvironment();
+  const db: Db = createDb(env.databaseUrl);
+  await migrateLatest(db);
+  const mailer: Transporter = createMailer(env.smtpUrl);
+  const singlekey: SingleKeyStandIn = await startSingleKeyStandIn();
+  const worker = await Worker.create({
+    connection,
+    namespace,
+    taskQueue,
+    workflowsPath: require.resolve('../../workflows'),
+    activities: createActivities({
+      db,
+      mailer,
+      mail: { from: TEST_FROM, alertEmail: TEST_ALERTS },
+      singlekey: createSingleKeyClient({ apiUrl: singlekey.url, apiToken: singlekey.token }),
+    }),
+  });
+  const running = worker.run();
+  return {
+    db,
+    singlekey,
+    async stop() {
+      worker.shutdown();
+      await running;
+      mailer.close();
+      await singlekey.close();
+      await db.destroy();
+    },
+  };
+}
+
+/** Mails received by the test SMTP server for `recipient` whose subject starts with `subject`. */
+export function mailsTo(recipient: string, subject = ''): string[] {
+  return testEnvironment()
+    .mails.filter((mail) => mail.to.includes(recipient) && (mail.subject ?? '').startsWith(subject))
+    .map((mail) => mail.subject ?? '');
+}
+
+export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (accept(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not reached; last value: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
