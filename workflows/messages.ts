@@ -104,7 +104,8 @@ export interface ScreeningView {
   duplicatesIgnored: number;
   remindersSent: number;
   nextDeadline?: { kind: string; at: string };
-  effects: { done: string[]; pending: string[]; superseded: string[]; failed: string[] };
+  /** Effect keys by outcome; `waiting` are e-mails whose recipient no delivery has named yet. */
+  effects: { done: string[]; pending: string[]; waiting: string[]; superseded: string[]; failed: string[] };
 }
 
 /** Lifecycle durations in Temporal's duration syntax; from config, overridable per workflow (tests, demos). */
@@ -119,7 +120,7 @@ export interface ScreeningWorkflowInput {
   purchaseToken: string;
   lifecycle: LifecycleDurations;
   /** Set only by continue-as-new: the state carried over. */
-  carried?: { state: unknown; version: number; duplicatesIgnored: number; effects: ScreeningView['effects'] };
+  carried?: { state: unknown; version: number; duplicatesIgnored: number; effects: ScreeningView['effects']; waiting: unknown[] };
 }
 
 export const screeningEventSignal = defineSignal<[ScreeningEvent]>('screeningEvent');

@@ -36,6 +36,10 @@ import { durationMs } from './durations';
 
 type Activities = ReturnType<typeof createActivities>;
 
+function isSkippedForRecipient(result: unknown): boolean {
+  return typeof result === 'object' && result !== null && (result as { outcome?: string }).outcome === 'skipped_no_recipient';
+}
+
 /** Quick effects: mail and the read model. Retried for a day, then reported as failed in the query. */
 const quick = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -73,7 +77,8 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
   let state: ScreeningState = (input.carried?.state as ScreeningState | undefined) ?? initialState(input.purchaseToken);
   let version = input.carried?.version ?? 0;
   let duplicatesIgnored = input.carried?.duplicatesIgnored ?? 0;
-  const effects = input.carried?.effects ?? { done: [], pending: [], superseded: [], failed: [] };
+  const effects = input.carried?.effects ?? { done: [], pending: [], waiting: [], superseded: [], failed: [] };
+  const waiting: Effect[] = (input.carried?.waiting as Effect[] | undefined) ?? [];
   const queue: MachineInput[] = [];
   const running = new Set<Promise<void>>();
 
@@ -118,15 +123,35 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
     effects.pending.push(key);
     track(
       work().then(
-        () => settle(key, 'done'),
+        (result) => {
+          if (isSkippedForRecipient(result)) {
+            // Deliveries can bring the contact after the milestone: send once it is known.
+            waiting.push(effect);
+            settle(key, 'waiting');
+            return retryWaiting();
+          }
+          settle(key, 'done');
+        },
         () => settle(key, 'failed'),
       ),
     );
   }
 
-  function settle(key: string, outcome: 'done' | 'failed'): void {
+  function settle(key: string, outcome: 'done' | 'failed' | 'waiting'): void {
     effects.pending.splice(effects.pending.indexOf(key), 1);
     effects[outcome].push(key);
+  }
+
+  /** Re-runs e-mails that lacked a recipient, once a delivery has supplied one. */
+  function retryWaiting(): void {
+    const screening = snapshot();
+    for (const effect of [...waiting]) {
+      const known = effect.kind === 'remind_tenant' ? screening.tenant?.email : screening.landlord?.email;
+      if (!known) continue;
+      waiting.splice(waiting.indexOf(effect), 1);
+      effects.waiting.splice(effects.waiting.indexOf(effectKey(effect)), 1);
+      perform(effect);
+    }
   }
 
   function perform(effect: Effect): void {
@@ -184,6 +209,7 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
     version += 1;
     publish();
     for (const effect of result.effects) perform(effect);
+    retryWaiting();
   }
 
   for (;;) {
@@ -205,7 +231,7 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
         await continueAsNew<typeof screeningWorkflow>({
           purchaseToken: input.purchaseToken,
           lifecycle: input.lifecycle,
-          carried: { state, version, duplicatesIgnored, effects },
+          carried: { state, version, duplicatesIgnored, effects, waiting },
         });
       }
       continue;

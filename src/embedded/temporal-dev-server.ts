@@ -14,6 +14,8 @@ export interface DevServerOptions {
   /** Whether to serve the Web UI (tests do without). */
   ui?: boolean;
   startTimeoutMs?: number;
+  /** Further `start-dev` flags (tests set dynamic config with them). */
+  extraArgs?: string[];
 }
 
 export interface DevServer {
@@ -46,6 +48,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     ...(options.namespace === 'default' ? [] : ['--namespace', options.namespace]),
     ...Object.entries(searchAttributeTypes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
     ...(options.ui === false ? ['--headless'] : ['--ui-port', String(options.uiPort), '--ui-disable-news-fetch']),
+    ...(options.extraArgs ?? []),
   ];
   const server = startManagedProcess({ name: 'Temporal dev server', command: options.cliPath, args, logFile, pidFile });
   try {

@@ -37,6 +37,7 @@ export function testEnvironment(): TestEnvironment {
 }
 
 export const TEST_WEBHOOK_SECRET = 'whsec_test_0123456789abcdef';
+export const SUGGEST_CONTINUE_AS_NEW_AT = 500;
 
 export async function mochaGlobalSetup(): Promise<void> {
   const started = Date.now();
@@ -59,6 +60,8 @@ export async function mochaGlobalSetup(): Promise<void> {
       uiPort: await freePort(),
       namespace: 'default',
       ui: false,
+      // Small enough that the continue-as-new test reaches it with a flood of duplicate deliveries.
+      extraArgs: ['--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${SUGGEST_CONTINUE_AS_NEW_AT}`],
     }),
     startEmbeddedPostgres({ dir: path.join(root, 'postgres'), port: await freePort() }),
     startSmtpSink({ folder: path.join(root, 'mail'), port: await freePort(), onMail: (mail) => mails.push(mail) }),

@@ -1,0 +1,87 @@
+import type { Client } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import assert from 'node:assert/strict';
+import { loadConfig } from '../../src/config';
+import { connectClient } from '../../src/temporal/connect';
+import { createScreeningSignaler } from '../../src/temporal/screening-signaler';
+import { type ScreeningEvent, statusQuery, workflowIdFor } from '../../workflows/messages';
+import { uniqueToken } from '../support/deliveries';
+import { SUGGEST_CONTINUE_AS_NEW_AT, testEnvironment } from '../support/environment';
+import { eventually, mailsTo, startScreeningWorker } from '../support/screening-worker';
+
+/** Whole lifecycles on the real dev server: reordering, duplicates, continue-as-new. */
+describe('screening lifecycle on the dev server', function () {
+  this.timeout(180_000);
+  const taskQueue = 'screening-lifecycle-test';
+  let connection: NativeConnection;
+  let client: Client;
+  let worker: Awaited<ReturnType<typeof startScreeningWorker>>;
+  let signaler: ReturnType<typeof createScreeningSignaler>;
+
+  before(async () => {
+    const env = testEnvironment();
+    connection = await NativeConnection.connect({ address: env.temporalAddress });
+    client = await connectClient(env.temporalAddress, 'default');
+    worker = await startScreeningWorker(connection, taskQueue);
+    signaler = createScreeningSignaler(client, { taskQueue, lifecycle: loadConfig({}).lifecycle });
+  });
+
+  after(async () => {
+    await worker?.stop();
+    await client?.connection.close();
+    await connection?.close();
+  });
+
+  function event(token: string, type: ScreeningEvent['type'], extra: Partial<ScreeningEvent> = {}): ScreeningEvent {
+    const now = new Date().toISOString();
+    return { type, sourceEvent: type, format: 'envelope', purchaseToken: token, dedupeKey: `wh_${type}`, occurredAt: now, receivedAt: now, externalCustomerId: 'landlord-42', externalTenantId: 'tenant-42', ...extra };
+  }
+
+  it('completes a lifecycle delivered out of order with duplicates, e-mailing the landlord once per milestone', async () => {
+    const token = uniqueToken();
+    const landlord = `${token}@landlord.test`;
+    worker.singlekey.ready(token, 755);
+    const lifecycle = [
+      event(token, 'invite.sent', { landlord: { email: landlord } }),
+      event(token, 'form.opened'),
+      event(token, 'screening.submitted'),
+      event(token, 'screening.payment_captured'),
+      event(token, 'screening.completed', { score: 755, recommendation: 'approved' }),
+    ];
+    const deliveries = [lifecycle[4]!, lifecycle[2]!, lifecycle[4]!, lifecycle[0]!, lifecycle[3]!, lifecycle[1]!, lifecycle[2]!, lifecycle[4]!];
+    for (const delivery of deliveries) assert.equal((await signaler.signal(delivery)).outcome, 'signalled');
+
+    const handle = client.workflow.getHandle(workflowIdFor(token));
+    const view = await eventually(() => handle.query(statusQuery), (v) => v.duplicatesIgnored === 3 && v.effects.pending.length === 0);
+    assert.equal(view.status, 'completed');
+    assert.equal(view.score, 755);
+    assert.deepEqual(view.effects.done.sort(), ['fetch_report:full', 'notify_landlord:completed']);
+    assert.deepEqual(view.effects.superseded, ['notify_landlord:submitted']);
+    assert.deepEqual(mailsTo(landlord), ['Screening report ready: applicant tenant-42']);
+
+    const row = await eventually(() => worker.db('screenings').where({ purchase_token: token }).first(), (r) => r?.version === view.version);
+    assert.equal(row.status, 'completed');
+    assert.equal(row.singlekey_score, 755);
+    const listed = [];
+    for await (const execution of client.workflow.list({ query: `ScreeningStatus = "completed" AND WorkflowId = "${workflowIdFor(token)}"` })) listed.push(execution);
+    assert.equal(listed.length, 1);
+  });
+
+  it('absorbs 1,000 duplicate deliveries, continuing as new with its state when Temporal suggests it', async () => {
+    const token = uniqueToken();
+    const landlord = `${token}@landlord.test`;
+    const submitted = event(token, 'screening.submitted', { landlord: { email: landlord } });
+    assert.equal((await signaler.signal(submitted)).outcome, 'signalled');
+    const handle = client.workflow.getHandle(workflowIdFor(token));
+    const first = await handle.describe();
+    for (let i = 0; i < 1_000; i += 1) await signaler.signal(submitted);
+
+    const view = await eventually(() => handle.query(statusQuery), (v) => v.duplicatesIgnored === 1_000, 60_000);
+    assert.equal(view.status, 'submitted');
+    assert.deepEqual(view.effects.done, ['notify_landlord:submitted']);
+    assert.deepEqual(mailsTo(landlord), ['Application submitted: applicant tenant-42']);
+    const latest = await handle.describe();
+    assert.notEqual(latest.runId, first.runId, 'expected at least one continue-as-new');
+    assert.ok((latest.historyLength ?? 0) < SUGGEST_CONTINUE_AS_NEW_AT * 1.5, `history of the current run: ${latest.historyLength}`);
+  });
+});
