@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { loadConfig } from '../../src/config';
 import { projectRoot, requireBinary } from '../../src/temporal-binaries';
-import { uniqueToken } from '../support/deliveries';
+import { signedDelivery, uniqueToken } from '../support/deliveries';
+import { type SingleKeyStandIn, startSingleKeyStandIn } from '../support/singlekey-stand-in';
 import { testEnvironment } from '../support/environment';
 import { freePort } from '../support/free-port';
 
@@ -25,13 +26,17 @@ describe('the service on embedded defaults (end to end)', function () {
   let dataDir: string;
   let ports: { api: number; temporal: number; ui: number; postgres: number; smtp: number };
   let service: { child: ChildProcess; output: () => string } | undefined;
+  let singlekey: SingleKeyStandIn;
   const token = uniqueToken('pt_e2e');
   const workflowId = `screening-${token}`;
 
   before(async () => {
     dataDir = path.join(testEnvironment().root, 'e2e-data');
     ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), postgres: await freePort(), smtp: await freePort() };
+    singlekey = await startSingleKeyStandIn();
   });
+
+  after(() => singlekey.close());
 
   afterEach(async () => {
     if (service && service.child.exitCode === null) {
@@ -54,6 +59,9 @@ describe('the service on embedded defaults (end to end)', function () {
         EMBEDDED_TEMPORAL_UI_PORT: String(ports.ui),
         EMBEDDED_POSTGRES_PORT: String(ports.postgres),
         EMBEDDED_SMTP_PORT: String(ports.smtp),
+        // SingleKey itself is the one thing faked: a local stand-in for its report API.
+        SINGLEKEY_API_URL: singlekey.url,
+        SINGLEKEY_API_TOKEN: singlekey.token,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -140,6 +148,49 @@ describe('the service on embedded defaults (end to end)', function () {
     const description = JSON.parse((await temporal('workflow', 'describe', '--workflow-id', workflowId)).stdout);
     assert.equal(description.workflowExecutionInfo.status, 'WORKFLOW_EXECUTION_STATUS_RUNNING');
     assert.equal((await screeningRow())?.status, 'invited');
+    assert.equal(await stop(child), 0);
+  });
+
+  it('completes a lifecycle sent out of order with duplicates, with exactly one landlord completion e-mail', async () => {
+    const { child } = await start();
+    const secret = readFileSync(path.join(dataDir, 'webhook-secret'), 'utf8').trim();
+    const lifecycleToken = uniqueToken('pt_e2e_lifecycle');
+    singlekey.ready(lifecycleToken, 728);
+    const data = { purchase_token: lifecycleToken, external_customer_id: 'landlord-e2e', external_tenant_id: 'tenant-e2e' };
+    const deliveries = {
+      invite: signedDelivery('invite.sent', { ...data, landlord: { email: 'landlord-e2e@example.test' } }, secret, { webhookId: 'wh_l1' }),
+      opened: signedDelivery('form.opened', data, secret, { webhookId: 'wh_l2' }),
+      submitted: signedDelivery('screening.submitted', data, secret, { webhookId: 'wh_l3' }),
+      completed: signedDelivery('screening.completed', { ...data, result: { singlekey_score: 728, recommendation: 'approved' } }, secret, { webhookId: 'wh_l4' }),
+    };
+    const order = [deliveries.completed, deliveries.submitted, deliveries.completed, deliveries.invite, deliveries.opened, deliveries.submitted, deliveries.completed];
+    for (const delivery of order) {
+      const response = await fetch(`http://127.0.0.1:${ports.api}/webhooks/singlekey`, { method: 'POST', body: delivery.body, headers: delivery.headers });
+      assert.equal(response.status, 200);
+    }
+    const id = `screening-${lifecycleToken}`;
+    // The CLI prints empty lists as null.
+    let view: { status: string; duplicatesIgnored: number; effects: { pending: string[] | null } } | undefined;
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      view = JSON.parse((await temporal('workflow', 'query', '--workflow-id', id, '--type', 'status')).stdout).queryResult[0];
+      if (view?.duplicatesIgnored === 3 && !view.effects.pending?.length) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.equal(view?.status, 'completed');
+    assert.match((await temporal('workflow', 'list', '--query', `ScreeningStatus="completed" AND SingleKeyScore=728`)).stdout, new RegExp(id));
+    const client = new pg.Client({ connectionString: `postgres://postgres:postgres@127.0.0.1:${ports.postgres}/screenings` });
+    await client.connect();
+    try {
+      const { rows } = await client.query('select status, singlekey_score from screenings where purchase_token = $1', [lifecycleToken]);
+      assert.deepEqual(rows, [{ status: 'completed', singlekey_score: 728 }]);
+    } finally {
+      await client.end();
+    }
+    const mailFolder = path.join(dataDir, 'mail');
+    const completionMails = readdirSync(mailFolder)
+      .map((file) => readFileSync(path.join(mailFolder, file), 'utf8'))
+      .filter((mail) => mail.includes('landlord-e2e@example.test') && mail.includes('Subject: Screening report ready'));
+    assert.equal(completionMails.length, 1);
     assert.equal(await stop(child), 0);
   });
 });

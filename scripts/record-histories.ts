@@ -1,0 +1,79 @@
+/**
+ * `npm run histories:record`: runs representative screenings on the time-skipping test server and
+ * saves their event histories under test/fixtures/histories/, where the replay test replays them
+ * against the current workflow code. Re-record only when a change is meant to alter histories of
+ * *new* screenings and no screening started with the old code can still be running; otherwise keep
+ * the old histories and guard the change with `patched()` (see README, "Changing the workflow").
+ *
+ * Activities are stand-ins that succeed at once: a history records their results, not their work.
+ */
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { createActivities } from '../activities';
+import { loadConfig } from '../src/config';
+import { registerSearchAttributes } from '../src/temporal/search-attributes';
+import { createScreeningSignaler } from '../src/temporal/screening-signaler';
+import { projectRoot, requireBinary } from '../src/temporal-binaries';
+import { type ScreeningEvent, workflowIdFor } from '../workflows/messages';
+
+type Activities = ReturnType<typeof createActivities>;
+const sent = async () => ({ outcome: 'sent' as const, messageId: '<recorded@history>' });
+const activities: Activities = {
+  recordScreening: async () => undefined,
+  notifyLandlord: sent,
+  remindTenant: sent,
+  alertTeam: sent,
+  fetchReport: async () => ({ score: 701 }),
+  checkReport: async () => ({ score: 701, reportUrl: 'https://sandbox.singlekey.com/reports/recorded.pdf' }),
+};
+
+const contacts = { tenant: { email: 'tenant@example.test', firstName: 'Ada' }, landlord: { email: 'landlord@example.test' } };
+function event(token: string, type: ScreeningEvent['type'], extra: Partial<ScreeningEvent> = {}): ScreeningEvent {
+  const at = '2026-11-29T10:00:00.000Z';
+  return { type, sourceEvent: type, format: 'envelope', purchaseToken: token, dedupeKey: `wh_${type}`, occurredAt: at, receivedAt: at, externalCustomerId: 'landlord-1', externalTenantId: 'tenant-1', ...extra };
+}
+
+const scenarios: Record<string, { events: ScreeningEvent['type'][]; sleepAfter?: string; ready?: boolean; extra?: Partial<Record<ScreeningEvent['type'], Partial<ScreeningEvent>>> }> = {
+  'happy-path': { events: ['invite.sent', 'form.opened', 'screening.submitted', 'screening.payment_captured', 'screening.completed'] },
+  'out-of-order-duplicates': { events: ['screening.completed', 'screening.submitted', 'screening.completed', 'invite.sent', 'form.opened', 'screening.submitted'] },
+  'abandoned-reminders-expiry': { events: ['invite.sent'] },
+  'reconciled-after-sla': { events: ['invite.sent', 'screening.submitted'] },
+  'recoverable-failure-then-completed': {
+    events: ['screening.submitted', 'screening.failed', 'report.partial', 'screening.completed'],
+    extra: { 'screening.failed': { failure: { reason: 'credit_bureau_unavailable', recoverable: true } } },
+  },
+  'unrecoverable-failure': { events: ['invite.sent', 'screening.submitted', 'screening.failed'], extra: { 'screening.failed': { failure: { reason: 'invalid_sin_ssn', recoverable: false } } } },
+};
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: requireBinary('testServer', config) } },
+  });
+  const dir = path.join(projectRoot, 'test', 'fixtures', 'histories');
+  mkdirSync(dir, { recursive: true });
+  try {
+    await registerSearchAttributes(env.connection, 'default');
+    const taskQueue = 'record-histories';
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../workflows'), activities });
+    const signaler = createScreeningSignaler(env.client, { taskQueue, lifecycle: loadConfig({}).lifecycle });
+    await worker.runUntil(async () => {
+      for (const [name, scenario] of Object.entries(scenarios)) {
+        const token = `pt_${name}`;
+        for (const type of scenario.events) await signaler.signal(event(token, type, { ...contacts, ...scenario.extra?.[type] }));
+        const handle = env.client.workflow.getHandle(workflowIdFor(token));
+        await handle.result();
+        const file = path.join(dir, `${name}.json`);
+        writeFileSync(file, `${historyToJSON(await handle.fetchHistory())}\n`);
+        console.log(`recorded ${path.relative(projectRoot, file)}`);
+      }
+    });
+  } finally {
+    await env.teardown();
+  }
+}
+
+void main();

@@ -1,0 +1,27 @@
+import { Worker } from '@temporalio/worker';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const dir = path.join(__dirname, '..', 'fixtures', 'histories');
+
+/**
+ * Replays recorded screening histories against the current workflow code: a change that would make
+ * a running screening non-deterministic fails here, not in production. See README, "Changing the workflow".
+ */
+describe('workflow replay of recorded histories', () => {
+  const files = readdirSync(dir).filter((file) => file.endsWith('.json'));
+
+  it('has recorded histories to replay', () => {
+    assert.ok(files.length >= 5, `only ${files.length} histories in ${dir}`);
+  });
+
+  it('replays every history without a determinism error', async () => {
+    const histories = files.map((file) => ({ workflowId: file.replace(/\.json$/, ''), history: JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as unknown }));
+    const failures: string[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowsPath: require.resolve('../../workflows') }, histories)) {
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    assert.deepEqual(failures, []);
+  });
+});
