@@ -1,28 +1,42 @@
+import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../src/db';
+import { recordEventRows } from '../src/event-log';
+import { signReportLink } from '../src/reports/report-link';
 import type { SingleKeyClient } from '../src/singlekey/client';
-import type { ScreeningSnapshot } from '../workflows/messages';
-import { type MailContent, landlordMail, teamAlertMail, tenantReminderMail } from './mail-templates';
+import type { EventRecord, ScreeningSnapshot } from '../workflows/messages';
+import { landlordMail, teamAlertMail, tenantReminderMail } from './mail-templates';
+import { type SendOutcome, sendOnce } from './send-once';
+
+export type { SendOutcome };
 
 export interface ActivityDeps {
   db: Db;
   mailer: Transporter;
   mail: { from: string; alertEmail: string };
   singlekey: SingleKeyClient;
+  /** Where the landlord's completion e-mail points for the archived PDF. */
+  reportLinks: { publicBaseUrl: string; secret: string; ttlMs: number };
 }
-
-export type SendOutcome = { outcome: 'sent'; messageId: string } | { outcome: 'skipped_no_recipient' };
 
 /** Thrown while SingleKey's report is still being prepared; retried by the activity's policy. */
 export const REPORT_NOT_READY = 'ReportNotReady';
 
 /** Builds the activities with their dependencies, so tests can pass real or fake ones. */
-export function createActivities({ db, mailer, mail, singlekey }: ActivityDeps) {
-  async function send(to: string | undefined, content: MailContent): Promise<SendOutcome> {
-    if (!to) return { outcome: 'skipped_no_recipient' };
-    const info = await mailer.sendMail({ from: mail.from, to, ...content });
-    return { outcome: 'sent', messageId: info.messageId };
+export function createActivities({ db, mailer, mail, singlekey, reportLinks }: ActivityDeps) {
+  const sender = { db, mailer, from: mail.from };
+
+  async function landlordEmail(s: ScreeningSnapshot): Promise<string | undefined> {
+    if (s.landlord?.email) return s.landlord.email;
+    if (!s.externalCustomerId) return undefined;
+    const row = await db('landlords').where({ external_customer_id: s.externalCustomerId }).first('email');
+    return row?.email as string | undefined;
+  }
+
+  function warnIfSkipped(outcome: SendOutcome, kind: string, purchaseToken: string): SendOutcome {
+    if (outcome.outcome === 'skipped_no_recipient') log.warn('e-mail skipped: no recipient known yet', { kind, purchaseToken });
+    return outcome;
   }
 
   return {
@@ -53,27 +67,43 @@ export function createActivities({ db, mailer, mail, singlekey }: ActivityDeps) 
       await db('screenings').insert(row).onConflict('purchase_token').merge().where('screenings.version', '<', s.version);
     },
 
+    /** Appends deliveries to the delivery log; a repeat of a logged dedupe key is counted on its row. */
+    async recordEvents(records: EventRecord[]): Promise<void> {
+      await recordEventRows(db, records);
+    },
+
     async notifyLandlord(input: { milestone: 'submitted' | 'completed' | 'failed' | 'expired'; screening: ScreeningSnapshot }): Promise<SendOutcome> {
-      return send(input.screening.landlord?.email, landlordMail(input.milestone, input.screening));
+      const { screening } = input;
+      const reportLink =
+        input.milestone === 'completed'
+          ? signReportLink({ baseUrl: reportLinks.publicBaseUrl, purchaseToken: screening.purchaseToken, secret: reportLinks.secret, expiresAt: new Date(Date.now() + reportLinks.ttlMs) })
+          : undefined;
+      const kind = `landlord_${input.milestone}`;
+      const outcome = await sendOnce(sender, { purchaseToken: screening.purchaseToken, kind, to: await landlordEmail(screening), content: landlordMail(input.milestone, screening, reportLink) });
+      return warnIfSkipped(outcome, kind, screening.purchaseToken);
     },
 
     async remindTenant(input: { index: number; screening: ScreeningSnapshot }): Promise<SendOutcome> {
-      return send(input.screening.tenant?.email, tenantReminderMail(input.index, input.screening));
+      const kind = `tenant_reminder_${input.index}`;
+      const outcome = await sendOnce(sender, { purchaseToken: input.screening.purchaseToken, kind, to: input.screening.tenant?.email, content: tenantReminderMail(input.index, input.screening) });
+      return warnIfSkipped(outcome, kind, input.screening.purchaseToken);
     },
 
     async alertTeam(input: { reason: string; screening: ScreeningSnapshot }): Promise<SendOutcome> {
-      return send(mail.alertEmail, teamAlertMail(input.reason, input.screening));
+      return sendOnce(sender, { purchaseToken: input.screening.purchaseToken, kind: `team_${input.reason}`, to: mail.alertEmail, content: teamAlertMail(input.reason, input.screening) });
     },
 
-    /** Archives SingleKey's report JSON (the links in it expire after five days). */
-    async fetchReport(input: { purchaseToken: string; scope: 'partial' | 'full' }): Promise<{ score?: number }> {
+    /** Archives SingleKey's report JSON and, for the full report, its PDF (SingleKey's links expire after five days). */
+    async fetchReport(input: { purchaseToken: string; scope: 'partial' | 'full' }): Promise<{ score?: number; pdfBytes?: number }> {
       const report = await singlekey.getReport(input.purchaseToken);
       if (!report.ready) throw ApplicationFailure.create({ type: REPORT_NOT_READY, message: `report not ready: ${report.detail}` });
-      await db('reports')
-        .insert({ purchase_token: input.purchaseToken, scope: input.scope, report_json: JSON.stringify(report.body), fetched_at: db.fn.now() })
-        .onConflict(['purchase_token', 'scope'])
-        .merge();
-      return { score: report.score };
+      const key = { purchase_token: input.purchaseToken, scope: input.scope };
+      await db('reports').insert({ ...key, report_json: JSON.stringify(report.body), fetched_at: db.fn.now() }).onConflict(['purchase_token', 'scope']).merge(['report_json', 'fetched_at']);
+      if (input.scope === 'partial') return { score: report.score };
+      if (!report.pdfReady) throw ApplicationFailure.create({ type: REPORT_NOT_READY, message: 'report PDF not ready yet' });
+      const pdf = await singlekey.getReportPdf(input.purchaseToken);
+      await db('reports').where(key).update({ pdf, pdf_fetched_at: db.fn.now() });
+      return { score: report.score, pdfBytes: pdf.length };
     },
 
     /** Reconciliation: asks SingleKey whether the report is ready; not ready is a retryable failure. */

@@ -22,7 +22,7 @@ function applicant(s: ScreeningSnapshot): string {
   return name || (s.externalTenantId ? `applicant ${s.externalTenantId}` : 'your applicant');
 }
 
-export function landlordMail(milestone: 'submitted' | 'completed' | 'failed' | 'expired', s: ScreeningSnapshot): MailContent {
+export function landlordMail(milestone: 'submitted' | 'completed' | 'failed' | 'expired', s: ScreeningSnapshot, archivedReportUrl?: string): MailContent {
   const ref = `Screening reference: ${s.purchaseToken}`;
   switch (milestone) {
     case 'submitted':
@@ -34,7 +34,8 @@ export function landlordMail(milestone: 'submitted' | 'completed' | 'failed' | '
       return render(`Screening report ready: ${applicant(s)}`, [
         `The screening report for ${applicant(s)} is ready.`,
         ...(s.score !== undefined ? [`SingleKey score: ${s.score}${s.recommendation ? ` (${s.recommendation})` : ''}`] : []),
-        ...(s.links?.report ? [`Report: ${s.links.report}`] : []),
+        ...(archivedReportUrl ? [`Download the report (PDF): ${archivedReportUrl}`] : []),
+        ...(s.links?.report ? [`SingleKey's own link (valid for five days): ${s.links.report}`] : []),
         ref,
       ]);
     case 'failed':

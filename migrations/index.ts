@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as screenings from './20261129_001_screenings';
 import * as lifecycle from './20261129_002_lifecycle';
+import * as ledgers from './20261129_003_ledgers';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list works under tsx,
@@ -9,6 +10,7 @@ import * as lifecycle from './20261129_002_lifecycle';
 const migrations: Record<string, Knex.Migration> = {
   '20261129_001_screenings': screenings,
   '20261129_002_lifecycle': lifecycle,
+  '20261129_003_ledgers': ledgers,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -23,10 +23,11 @@ type Activities = ReturnType<typeof createActivities>;
 const sent = async () => ({ outcome: 'sent' as const, messageId: '<recorded@history>' });
 const activities: Activities = {
   recordScreening: async () => undefined,
+  recordEvents: async () => undefined,
   notifyLandlord: sent,
   remindTenant: sent,
   alertTeam: sent,
-  fetchReport: async () => ({ score: 701 }),
+  fetchReport: async () => ({ score: 701, pdfBytes: 1024 }),
   checkReport: async () => ({ score: 701, reportUrl: 'https://sandbox.singlekey.com/reports/recorded.pdf' }),
 };
 

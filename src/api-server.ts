@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { createServer, type Server } from 'node:http';
 import type { Config } from './config';
 import { type Db, pingDb } from './db';
+import { recordEventRows } from './event-log';
 import { createApp } from './http/app';
 import { createMetrics } from './metrics';
 import type { Logger } from './logger';
@@ -23,6 +24,8 @@ export async function startApi(opts: { config: Config; client: Client; db: Db; l
     logger,
     signaler: createScreeningSignaler(client, { taskQueue: config.temporal.taskQueue, lifecycle: config.lifecycle }),
     metrics: createMetrics(),
+    eventLog: (records) => recordEventRows(db, records),
+    reports: config.reportLinks.secret ? { db, secret: config.reportLinks.secret } : undefined,
     readinessChecks: { temporal: () => pingTemporal(client), postgres: () => pingDb(db) },
   });
   const server = createServer(app.callback());

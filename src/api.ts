@@ -7,6 +7,7 @@ import { connectClient } from './temporal/connect';
 
 runEntrypoint(async (config, logger, shutdown) => {
   assertWebhookAuthConfigured(config);
+  requireSetting(config.reportLinks.secret, 'REPORT_LINK_SECRET', 'npm run api (it serves report links)');
   const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS', 'npm run api');
   const db = createDb(requireSetting(config.databaseUrl, 'DATABASE_URL', 'npm run api (for /readyz)'), 2, logger);
   shutdown.add('database pool', () => db.destroy());

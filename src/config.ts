@@ -49,6 +49,9 @@ const envSchema = z.object({
   MAIL_FROM: z.string().trim().min(3).default('SingleKey screenings <screenings@localhost>'),
   ALERT_EMAIL: z.email().default('screening-alerts@localhost'),
 
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  REPORT_LINK_SECRET: optionalText,
+  REPORT_LINK_TTL: duration.default('30d' as StringValue),
   SINGLEKEY_API_URL: z.url({ protocol: /^https?$/ }).default('https://sandbox.singlekey.com'),
   SINGLEKEY_API_TOKEN: optionalText,
   SINGLEKEY_WEBHOOK_SECRETS: optionalText.transform((value) =>
@@ -85,6 +88,13 @@ export interface Config {
   databaseUrl?: string;
   smtpUrl?: string;
   mail: { from: string; alertEmail: string };
+  reportLinks: {
+    /** Base of links in e-mails; default http://localhost:<PORT>. */
+    publicBaseUrl: string;
+    /** HMAC key of report links; `npm start` generates one when unset. */
+    secret?: string;
+    ttl: StringValue;
+  };
   singlekey: {
     apiUrl: string;
     apiToken?: string;
@@ -137,6 +147,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     smtpUrl: e.SMTP_URL,
     mail: { from: e.MAIL_FROM, alertEmail: e.ALERT_EMAIL },
+    reportLinks: {
+      publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+      secret: e.REPORT_LINK_SECRET,
+      ttl: e.REPORT_LINK_TTL,
+    },
     singlekey: {
       apiUrl: e.SINGLEKEY_API_URL.replace(/\/+$/, ''),
       apiToken: e.SINGLEKEY_API_TOKEN,

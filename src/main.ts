@@ -25,11 +25,12 @@ async function main(config: Config, logger: Logger, shutdown: Shutdown): Promise
   const summary: [string, string][] = [];
 
   if (config.singlekey.webhookSecrets.length === 0 && !config.singlekey.handshakeToken) {
-    const dev = loadOrCreateDevSecret(dataDir);
+    const dev = loadOrCreateDevSecret(dataDir, 'webhook-secret', 'whsec_dev_');
     config.singlekey.webhookSecrets = [dev.secret];
     summary.push(['Webhook secret', `${dev.secret}  (development; kept in ${dev.file})`]);
   }
   assertWebhookAuthConfigured(config);
+  config.reportLinks.secret ??= loadOrCreateDevSecret(dataDir, 'report-link-secret', 'rls_dev_').secret;
 
   const [temporalAddress, databaseUrl] = await Promise.all([
     config.temporal.address ?? startDevTemporal(config, logger, shutdown, summary),

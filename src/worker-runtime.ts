@@ -1,6 +1,7 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import type { Config } from './config';
+import { type Config, requireSetting } from './config';
+import { msToNumber } from '@temporalio/common';
 import type { Db } from './db';
 import type { Logger } from './logger';
 import { createSingleKeyClient } from './singlekey/client';
@@ -53,6 +54,11 @@ export async function startWorker(opts: { config: Config; address: string; db: D
       mailer,
       mail: config.mail,
       singlekey: createSingleKeyClient({ apiUrl: config.singlekey.apiUrl, apiToken: config.singlekey.apiToken }),
+      reportLinks: {
+        publicBaseUrl: config.reportLinks.publicBaseUrl,
+        secret: requireSetting(config.reportLinks.secret, 'REPORT_LINK_SECRET', 'the worker (it signs report links)'),
+        ttlMs: msToNumber(config.reportLinks.ttl),
+      },
     }),
     shutdownGraceTime: '20 seconds',
   });

@@ -69,6 +69,17 @@ export interface ScreeningEvent {
 
 export type ScreeningStatus = 'unknown' | 'invited' | 'form_opened' | 'submitted' | 'completed' | 'failed' | 'expired';
 
+/** One line of the delivery log (`screening_events`). */
+export interface EventRecord {
+  dedupeKey: string;
+  purchaseToken: string;
+  type: string;
+  sourceEvent: string;
+  outcome: 'applied' | 'duplicate' | 'unknown' | 'late';
+  occurredAt?: string;
+  receivedAt: string;
+}
+
 /** The screening as activities and the read model see it (no workflow bookkeeping). */
 export interface ScreeningSnapshot {
   purchaseToken: string;

@@ -11,6 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import {
+  type EventRecord,
   type ScreeningEvent,
   screeningEventSignal,
   type ScreeningSnapshot,
@@ -80,6 +81,8 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
   const effects = input.carried?.effects ?? { done: [], pending: [], waiting: [], superseded: [], failed: [] };
   const waiting: Effect[] = (input.carried?.waiting as Effect[] | undefined) ?? [];
   const queue: MachineInput[] = [];
+  /** Deliveries to append to the delivery log, flushed in one activity per burst. */
+  const eventLog: EventRecord[] = [];
   const running = new Set<Promise<void>>();
 
   setHandler(screeningEventSignal, (event: ScreeningEvent) => {
@@ -201,6 +204,11 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
 
   function apply(machineInput: MachineInput): void {
     const result = transition(state, machineInput, new Date().toISOString());
+    if (machineInput.kind === 'delivery') {
+      const { event } = machineInput;
+      const { dedupeKey, purchaseToken, type, sourceEvent, occurredAt, receivedAt } = event;
+      eventLog.push({ dedupeKey, purchaseToken, type, sourceEvent, occurredAt, receivedAt, outcome: result.changed ? 'applied' : 'duplicate' });
+    }
     if (!result.changed) {
       if (machineInput.kind === 'delivery') duplicatesIgnored += 1;
       return;
@@ -214,6 +222,10 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
 
   for (;;) {
     while (queue.length > 0) apply(queue.shift()!);
+    if (eventLog.length > 0) {
+      const batch = eventLog.splice(0);
+      track(quick.recordEvents(batch).catch(() => void effects.failed.push(`event_log:${batch.length}`)));
+    }
 
     const deadline = nextDeadline(state, durations);
     const waitMs = deadline ? Date.parse(deadline.at) - Date.now() : undefined;

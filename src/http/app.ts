@@ -5,13 +5,20 @@ import type { Config } from '../config';
 import type { Metrics } from '../metrics';
 import type { ScreeningSignaler } from '../temporal/screening-signaler';
 import { HttpError } from './errors';
+import { registerReportRoute } from './report-route';
 import { registerWebhookRoute } from './webhook-route';
+import type { Db } from '../db';
+import type { EventRecord } from '../../workflows/messages';
 
 export interface AppDeps {
   config: Config;
   logger: Logger;
   signaler: ScreeningSignaler;
   metrics: Metrics;
+  /** Logs deliveries that reach no workflow (unknown events, late deliveries). */
+  eventLog?: (records: EventRecord[]) => Promise<void>;
+  /** Serves archived report PDFs behind signed links when given. */
+  reports?: { db: Db; secret: string };
   /** Named dependency checks for `/readyz`; each rejects when its dependency is unreachable. */
   readinessChecks: Record<string, () => Promise<void>>;
 }
@@ -65,6 +72,7 @@ export function createApp(deps: AppDeps): Koa {
     ctx.body = await deps.metrics.registry.metrics();
   });
   registerWebhookRoute(router, deps);
+  if (deps.reports) registerReportRoute(router, deps.reports);
 
   app.use(router.routes());
   app.use(router.allowedMethods());

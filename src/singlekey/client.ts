@@ -22,19 +22,50 @@ export interface ReportPending {
   detail: string;
 }
 
+/** `POST /api/request` fields (SingleKey's names); `tenant_form: true` for the form flow, `run_now: true` for the direct one. */
+export interface ScreeningRequest {
+  external_customer_id: string;
+  external_tenant_id: string;
+  callback_url?: string;
+  ll_first_name?: string;
+  ll_last_name?: string;
+  ll_email?: string;
+  ll_tel?: string;
+  ten_first_name?: string;
+  ten_last_name?: string;
+  ten_email?: string;
+  ten_tel?: string;
+  purchase_address?: string;
+  tenant_form?: boolean;
+  run_now?: boolean;
+}
+
+export interface ScreeningRequested {
+  purchaseToken: string;
+  formUrl?: string;
+  tenantFormUrl?: string;
+}
+
 export interface SingleKeyClient {
   getReport(purchaseToken: string): Promise<ReportReady | ReportPending>;
   getReportPdf(purchaseToken: string): Promise<Buffer>;
+  requestScreening(request: ScreeningRequest): Promise<ScreeningRequested>;
 }
 
 export const SINGLEKEY_REJECTED = 'SingleKeyRejected';
 
 export function createSingleKeyClient(options: { apiUrl: string; apiToken?: string; timeoutMs?: number }): SingleKeyClient {
-  const call = async (path: string): Promise<Response> => {
+  const call = async (path: string, body?: unknown): Promise<Response> => {
     let response: Response;
     try {
       response = await fetch(`${options.apiUrl}${path}`, {
-        headers: { Authorization: `Token ${options.apiToken ?? ''}`, Accept: 'application/json, application/pdf' },
+        method: body === undefined ? 'GET' : 'POST',
+        headers: {
+          Authorization: `Token ${options.apiToken ?? ''}`,
+          Accept: 'application/json, application/pdf',
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
       });
     } catch (error) {
@@ -65,6 +96,14 @@ export function createSingleKeyClient(options: { apiUrl: string; apiToken?: stri
     },
     async getReportPdf(purchaseToken) {
       return Buffer.from(await (await call(`/api/report_pdf/${encodeURIComponent(purchaseToken)}`)).arrayBuffer());
+    },
+    async requestScreening(request) {
+      const body = (await (await call('/api/request', request)).json()) as Record<string, unknown>;
+      if (body.success !== true || typeof body.purchase_token !== 'string') {
+        throw ApplicationFailure.create({ type: SINGLEKEY_REJECTED, nonRetryable: true, message: `SingleKey refused the request: ${JSON.stringify(body).slice(0, 500)}` });
+      }
+      const str = (value: unknown) => (typeof value === 'string' ? value : undefined);
+      return { purchaseToken: body.purchase_token, formUrl: str(body.form_url), tenantFormUrl: str(body.tenant_form_url) };
     },
   };
 }

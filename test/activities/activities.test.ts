@@ -1,38 +1,55 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import type { Transporter } from 'nodemailer';
 import { createActivities, REPORT_NOT_READY } from '../../activities';
+import { MAIL_REJECTED } from '../../activities/send-once';
 import { createDb, type Db, migrateLatest } from '../../src/db';
 import { createMailer } from '../../src/mailer';
 import { createSingleKeyClient, SINGLEKEY_REJECTED } from '../../src/singlekey/client';
 import type { ScreeningSnapshot } from '../../workflows/messages';
+import { startControllableSmtp } from '../support/controllable-smtp';
 import { uniqueToken } from '../support/deliveries';
 import { testEnvironment } from '../support/environment';
+import { TEST_REPORT_LINKS } from '../support/screening-worker';
 import { type SingleKeyStandIn, startSingleKeyStandIn } from '../support/singlekey-stand-in';
 
-/** The activities against real PostgreSQL, a real SMTP server and the SingleKey stand-in. */
+/** The activities against real PostgreSQL, real SMTP servers and the SingleKey stand-in. */
 describe('activities', () => {
   let db: Db;
   let mailer: Transporter;
+  let smtp: Awaited<ReturnType<typeof startControllableSmtp>>;
   let singlekey: SingleKeyStandIn;
   let activities: ReturnType<typeof createActivities>;
 
   before(async () => {
-    const env = testEnvironment();
-    db = createDb(env.databaseUrl);
+    db = createDb(testEnvironment().databaseUrl);
     await migrateLatest(db);
-    mailer = createMailer(env.smtpUrl);
+    smtp = await startControllableSmtp();
+    mailer = createMailer(smtp.url);
     singlekey = await startSingleKeyStandIn();
-    activities = createActivities({
+    // Each call runs inside an activity context, as on a worker (activity logging needs one).
+    const mock = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+    const real = createActivities({
       db,
       mailer,
       mail: { from: 'Screenings <screenings@example.test>', alertEmail: 'ops@example.test' },
       singlekey: createSingleKeyClient({ apiUrl: singlekey.url, apiToken: singlekey.token }),
+      reportLinks: TEST_REPORT_LINKS,
     });
+    activities = Object.fromEntries(
+      Object.entries(real).map(([name, fn]) => [name, (...args: unknown[]) => mock.run(fn as (...a: unknown[]) => Promise<unknown>, ...args)]),
+    ) as typeof real;
+  });
+
+  afterEach(() => {
+    smtp.mode = 'accept';
   });
 
   after(async () => {
     mailer.close();
+    await smtp.close();
     await singlekey.close();
     await db.destroy();
   });
@@ -40,16 +57,20 @@ describe('activities', () => {
   function snapshot(purchaseToken: string, version: number, status: ScreeningSnapshot['status'], extra: Partial<ScreeningSnapshot> = {}): ScreeningSnapshot {
     return { purchaseToken, status, version, externalCustomerId: 'landlord-9', moments: {}, ...extra };
   }
+  const completed = (token: string, extra: Partial<ScreeningSnapshot> = {}) =>
+    snapshot(token, 4, 'completed', { landlord: { email: `${token}@landlord.test` }, tenant: { firstName: 'Ada', lastName: 'Lovelace' }, score: 733, ...extra });
+  const receivedBy = (address: string) => smtp.received.filter((mail) => mail.to.includes(address));
+  const ledger = (token: string) => db('notifications').where({ purchase_token: token }).first();
 
   describe('recordScreening', () => {
     it('inserts the first state and moves forward with newer versions', async () => {
       const token = uniqueToken();
       await activities.recordScreening(snapshot(token, 1, 'invited', { moments: { invited: '2026-11-29T10:00:00.000Z' } }));
-      await activities.recordScreening(snapshot(token, 2, 'completed', { score: 711, recommendation: 'approved' }));
+      await activities.recordScreening(snapshot(token, 2, 'completed', { score: 711, recommendation: 'approved', moments: { completed: '2026-11-29T12:00:00.000Z' } }));
       const row = await db('screenings').where({ purchase_token: token }).first();
       assert.equal(row.status, 'completed');
       assert.equal(row.singlekey_score, 711);
-      assert.equal(row.version, 2);
+      assert.equal(row.completed_at.toISOString(), '2026-11-29T12:00:00.000Z');
     });
 
     it('ignores an older version arriving late, and the same version twice', async () => {
@@ -58,43 +79,116 @@ describe('activities', () => {
       await activities.recordScreening(snapshot(token, 2, 'submitted'));
       await activities.recordScreening(snapshot(token, 3, 'submitted'));
       const rows = await db('screenings').where({ purchase_token: token });
-      assert.equal(rows.length, 1);
-      assert.equal(rows[0].status, 'completed');
+      assert.deepEqual(rows.map((row) => [row.status, row.version]), [['completed', 3]]);
     });
   });
 
-  describe('mail', () => {
-    it('sends the landlord a completion e-mail over SMTP with the score and report link', async () => {
+  describe('delivery log', () => {
+    it('keeps one row per dedupe key and counts repeats', async () => {
       const token = uniqueToken();
-      const before = testEnvironment().mails.length;
-      const result = await activities.notifyLandlord({
-        milestone: 'completed',
-        screening: snapshot(token, 4, 'completed', { landlord: { email: 'landlord@example.test' }, tenant: { firstName: 'Ada', lastName: 'Lovelace' }, score: 733, links: { report: 'https://sandbox.singlekey.com/r/1' } }),
-      });
-      assert.equal(result.outcome, 'sent');
-      const mail = testEnvironment().mails[before];
-      assert.deepEqual(mail?.to, ['landlord@example.test']);
+      const record = { dedupeKey: `wh_${token}`, purchaseToken: token, type: 'invite.sent', sourceEvent: 'invite.sent', outcome: 'applied' as const, receivedAt: '2026-11-29T10:00:00.000Z' };
+      await activities.recordEvents([record, { ...record, outcome: 'duplicate', receivedAt: '2026-11-29T10:05:00.000Z' }]);
+      const rows = await db('screening_events').where({ purchase_token: token });
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0].outcome, 'applied');
+      assert.equal(rows[0].repeats, 1);
+      assert.equal(rows[0].last_received_at.toISOString(), '2026-11-29T10:05:00.000Z');
+    });
+  });
+
+  describe('e-mail with a send ledger', () => {
+    it('sends the landlord one completion e-mail with a deterministic Message-ID and a signed report link', async () => {
+      const token = uniqueToken();
+      const result = await activities.notifyLandlord({ milestone: 'completed', screening: completed(token) });
+      assert.deepEqual(result, { outcome: 'sent', messageId: `<landlord_completed.${token}@example.test>` });
+      const [mail] = receivedBy(`${token}@landlord.test`);
+      assert.equal(mail?.messageId, `<landlord_completed.${token}@example.test>`);
       assert.equal(mail?.subject, 'Screening report ready: Ada Lovelace');
+      assert.equal((await ledger(token)).status, 'sent');
     });
 
-    it('skips an e-mail when the screening carries no recipient', async () => {
-      assert.deepEqual(await activities.notifyLandlord({ milestone: 'submitted', screening: snapshot(uniqueToken(), 1, 'submitted') }), { outcome: 'skipped_no_recipient' });
+    it('sends nothing for a repeated effect request', async () => {
+      const token = uniqueToken();
+      await activities.notifyLandlord({ milestone: 'completed', screening: completed(token) });
+      await activities.notifyLandlord({ milestone: 'completed', screening: completed(token) });
+      assert.equal(receivedBy(`${token}@landlord.test`).length, 1);
+      assert.equal((await ledger(token)).attempts, 1);
+    });
+
+    it('re-sends the same message (same Message-ID) after a crash between sending and marking sent', async () => {
+      const token = uniqueToken();
+      // What a worker that died after the SMTP conversation, before its update, leaves behind.
+      await db('notifications').insert({ purchase_token: token, kind: 'landlord_completed', recipient: `${token}@landlord.test`, message_id: 'x', status: 'pending', attempts: 1 });
+      await activities.notifyLandlord({ milestone: 'completed', screening: completed(token) });
+      const row = await ledger(token);
+      assert.equal(row.status, 'sent');
+      assert.equal(row.attempts, 2);
+      assert.equal(receivedBy(`${token}@landlord.test`)[0]?.messageId, `<landlord_completed.${token}@example.test>`);
+    });
+
+    it('records skipped_no_recipient instead of retrying when nobody is known, and sends once someone is', async () => {
+      const token = uniqueToken();
+      const nobody = completed(token, { landlord: undefined, externalCustomerId: `unknown-${token}` });
+      assert.deepEqual(await activities.notifyLandlord({ milestone: 'completed', screening: nobody }), { outcome: 'skipped_no_recipient' });
+      assert.equal((await ledger(token)).status, 'skipped_no_recipient');
+      assert.equal((await activities.notifyLandlord({ milestone: 'completed', screening: completed(token) })).outcome, 'sent');
+      assert.equal((await ledger(token)).status, 'sent');
+    });
+
+    it('falls back to the landlord directory when the event carries no landlord e-mail', async () => {
+      const token = uniqueToken();
+      await db('landlords').insert({ external_customer_id: `dir-${token}`, email: `${token}@directory.test`, name: 'Directory Landlord' });
+      await activities.notifyLandlord({ milestone: 'submitted', screening: snapshot(token, 1, 'submitted', { externalCustomerId: `dir-${token}` }) });
+      assert.equal(receivedBy(`${token}@directory.test`).length, 1);
+    });
+
+    it('fails for good when the SMTP server rejects the message (550)', async () => {
+      const token = uniqueToken();
+      smtp.mode = 'reject';
+      await assert.rejects(activities.notifyLandlord({ milestone: 'completed', screening: completed(token) }), (error: unknown) => {
+        assert.ok(error instanceof ApplicationFailure);
+        assert.equal(error.type, MAIL_REJECTED);
+        assert.equal(error.nonRetryable, true);
+        return true;
+      });
+      assert.equal((await ledger(token)).status, 'failed');
+    });
+
+    it('fails retryably while the SMTP server refuses for now (451) or drops the connection, then sends once', async () => {
+      const token = uniqueToken();
+      for (const mode of ['tempfail', 'drop'] as const) {
+        smtp.mode = mode;
+        await assert.rejects(activities.notifyLandlord({ milestone: 'completed', screening: completed(token) }), (error: unknown) => !(error instanceof ApplicationFailure));
+        assert.equal((await ledger(token)).status, 'pending');
+      }
+      smtp.mode = 'accept';
+      await activities.notifyLandlord({ milestone: 'completed', screening: completed(token) });
+      assert.equal(receivedBy(`${token}@landlord.test`).length, 1);
+      assert.equal((await ledger(token)).attempts, 3);
+    });
+
+    it('reminds the tenant with the form URL', async () => {
+      const token = uniqueToken();
+      await activities.remindTenant({ index: 1, screening: snapshot(token, 1, 'invited', { tenant: { email: `${token}@tenant.test` }, formUrl: 'https://sandbox.singlekey.com/form/x' }) });
+      assert.equal(receivedBy(`${token}@tenant.test`)[0]?.subject, 'Reminder: your rental application screening');
     });
 
     it('sends team alerts to ALERT_EMAIL', async () => {
-      const before = testEnvironment().mails.length;
-      await activities.alertTeam({ reason: 'reconciliation_gave_up', screening: snapshot(uniqueToken(), 1, 'submitted') });
-      assert.deepEqual(testEnvironment().mails[before]?.to, ['ops@example.test']);
+      const token = uniqueToken();
+      await activities.alertTeam({ reason: 'reconciliation_gave_up', screening: snapshot(token, 1, 'submitted') });
+      assert.ok(smtp.received.some((mail) => mail.to.includes('ops@example.test') && mail.messageId === `<team_reconciliation_gave_up.${token}@example.test>`));
     });
   });
 
   describe('SingleKey report API', () => {
-    it('archives a ready report', async () => {
+    it('archives a ready report with its PDF', async () => {
       const token = uniqueToken();
       singlekey.ready(token, 745);
-      assert.deepEqual(await activities.fetchReport({ purchaseToken: token, scope: 'full' }), { score: 745 });
+      const result = await activities.fetchReport({ purchaseToken: token, scope: 'full' });
+      assert.equal(result.score, 745);
       const row = await db('reports').where({ purchase_token: token, scope: 'full' }).first();
       assert.equal(row.report_json.singlekey_score, 745);
+      assert.equal((row.pdf as Buffer).subarray(0, 5).toString(), '%PDF-');
     });
 
     it('fails retryably while the report is not ready', async () => {
@@ -108,16 +202,13 @@ describe('activities', () => {
 
     it('fails for good when SingleKey refuses the token (401)', async () => {
       const client = createSingleKeyClient({ apiUrl: singlekey.url, apiToken: 'wrong' });
-      await assert.rejects(client.getReport('x'), (error: unknown) => {
-        assert.ok(error instanceof ApplicationFailure);
-        assert.equal(error.type, SINGLEKEY_REJECTED);
-        assert.equal(error.nonRetryable, true);
-        return true;
-      });
+      await assert.rejects(client.getReport('x'), (error: unknown) => error instanceof ApplicationFailure && error.type === SINGLEKEY_REJECTED && error.nonRetryable);
     });
 
-    it('honours Retry-After on 429', async () => {
+    it('fails retryably on 5xx and honours Retry-After on 429', async () => {
       const token = uniqueToken();
+      singlekey.fail(token, 503);
+      await assert.rejects(activities.checkReport({ purchaseToken: token }), (error: unknown) => error instanceof ApplicationFailure && !error.nonRetryable);
       singlekey.fail(token, 429, 120);
       await assert.rejects(activities.checkReport({ purchaseToken: token }), (error: unknown) => {
         assert.ok(error instanceof ApplicationFailure);
@@ -125,6 +216,19 @@ describe('activities', () => {
         assert.equal(error.nextRetryDelay, 120_000);
         return true;
       });
+    });
+
+    it('fails retryably when SingleKey cannot be reached', async () => {
+      const client = createSingleKeyClient({ apiUrl: 'http://127.0.0.1:1', apiToken: 't' });
+      await assert.rejects(client.getReport('x'), (error: unknown) => !(error instanceof ApplicationFailure));
+    });
+
+    it('requests a screening with POST /api/request', async () => {
+      const client = createSingleKeyClient({ apiUrl: singlekey.url, apiToken: singlekey.token });
+      const requested = await client.requestScreening({ external_customer_id: 'landlord-1', external_tenant_id: 'tenant-1', tenant_form: true, ten_email: 't@example.test' });
+      assert.equal(requested.purchaseToken.length, 32);
+      assert.match(requested.formUrl ?? '', /\/form\//);
+      assert.ok(singlekey.requests.includes('POST /api/request'));
     });
   });
 });

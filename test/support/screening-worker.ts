@@ -10,6 +10,7 @@ import { type SingleKeyStandIn, startSingleKeyStandIn } from './singlekey-stand-
 
 export const TEST_FROM = 'Screenings <screenings@example.test>';
 export const TEST_ALERTS = 'ops@example.test';
+export const TEST_REPORT_LINKS = { publicBaseUrl: 'http://reports.example.test', secret: 'report-link-test-secret', ttlMs: 30 * 24 * 3_600_000 };
 
 /** A worker with the real activities on the test PostgreSQL, SMTP server and a SingleKey stand-in. */
 export async function startScreeningWorker(connection: NativeConnection, taskQueue: string, namespace = 'default') {
@@ -28,6 +29,7 @@ export async function startScreeningWorker(connection: NativeConnection, taskQue
       mailer,
       mail: { from: TEST_FROM, alertEmail: TEST_ALERTS },
       singlekey: createSingleKeyClient({ apiUrl: singlekey.url, apiToken: singlekey.token }),
+      reportLinks: TEST_REPORT_LINKS,
     }),
   });
   const running = worker.run();

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { samplePdf } from '../../src/singlekey/sample-pdf';
 
 /**
  * A minimal local stand-in for SingleKey's report API, for tests: reports are pending until a
@@ -26,6 +27,17 @@ export async function startSingleKeyStandIn(token = 'test-api-token'): Promise<S
       res.end(JSON.stringify(body));
     };
     if (req.headers.authorization !== `Token ${token}`) return send(401, { detail: 'Invalid token.' });
+    if (req.method === 'POST' && req.url === '/api/request') {
+      const purchaseToken = `sk${Date.now().toString(36)}${(requests.length).toString(36)}`.padEnd(32, '0');
+      return send(200, { success: true, purchase_token: purchaseToken, form_url: `https://sandbox.singlekey.com/form/${purchaseToken}` });
+    }
+    const pdf = /^\/api\/report_pdf\/([^/?]+)$/.exec(req.url ?? '');
+    if (pdf) {
+      const purchaseToken = decodeURIComponent(pdf[1]!);
+      if (!reports.has(purchaseToken)) return send(404, { detail: 'Not found.' });
+      res.writeHead(200, { 'Content-Type': 'application/pdf' });
+      return res.end(samplePdf(`Screening report ${purchaseToken}`));
+    }
     const match = /^\/api\/report\/([^/?]+)$/.exec(req.url ?? '');
     if (!match) return send(404, { detail: 'Not found.' });
     const purchaseToken = decodeURIComponent(match[1]!);
