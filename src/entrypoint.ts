@@ -2,6 +2,9 @@ import { type Config, ConfigError, loadConfig } from './config';
 import { createLogger, type Logger } from './logger';
 import { Shutdown } from './shutdown';
 
+/** A command line the program cannot act on; printed as is, exit code 2. */
+export class UsageError extends Error {}
+
 /**
  * Common frame of every process entry point: configuration errors print plainly and exit 2,
  * SIGINT/SIGTERM run the registered cleanups in reverse order, a start-up failure cleans up and
@@ -19,9 +22,10 @@ export function runEntrypoint(start: (config: Config, logger: Logger, shutdown: 
   const shutdown = new Shutdown(logger);
   shutdown.listen((code) => process.exit(code));
   start(config, logger, shutdown).catch(async (error: unknown) => {
-    if (error instanceof ConfigError) console.error(error.message);
+    const plain = error instanceof ConfigError || error instanceof UsageError;
+    if (plain) console.error(error.message);
     else logger.fatal({ err: error }, 'start-up failed');
     await shutdown.run();
-    process.exit(error instanceof ConfigError ? 2 : 1);
+    process.exit(plain ? 2 : 1);
   });
 }

@@ -130,8 +130,8 @@ export interface LifecycleDurations {
 export interface ScreeningWorkflowInput {
   purchaseToken: string;
   lifecycle: LifecycleDurations;
-  /** Set only by continue-as-new: the state carried over. */
-  carried?: { state: unknown; version: number; duplicatesIgnored: number; effects: ScreeningView['effects']; waiting: unknown[] };
+  /** Set only by continue-as-new: the state, queue and unfinished work carried over (opaque here). */
+  carried?: unknown;
 }
 
 export const screeningEventSignal = defineSignal<[ScreeningEvent]>('screeningEvent');

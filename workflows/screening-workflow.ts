@@ -37,6 +37,18 @@ import { durationMs } from './durations';
 
 type Activities = ReturnType<typeof createActivities>;
 
+/** What a run hands to the next one when it continues as new. */
+interface Carried {
+  state: ScreeningState;
+  version: number;
+  duplicatesIgnored: number;
+  effects: ScreeningView['effects'];
+  waiting: Effect[];
+  relaunch: Effect[];
+  queue: MachineInput[];
+  eventLog: EventRecord[];
+}
+
 function isSkippedForRecipient(result: unknown): boolean {
   return typeof result === 'object' && result !== null && (result as { outcome?: string }).outcome === 'skipped_no_recipient';
 }
@@ -75,14 +87,19 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
     completionSla: durationMs(input.lifecycle.completionSla),
     dedupeWindow: durationMs(input.lifecycle.dedupeWindow),
   };
-  let state: ScreeningState = (input.carried?.state as ScreeningState | undefined) ?? initialState(input.purchaseToken);
-  let version = input.carried?.version ?? 0;
-  let duplicatesIgnored = input.carried?.duplicatesIgnored ?? 0;
-  const effects = input.carried?.effects ?? { done: [], pending: [], waiting: [], superseded: [], failed: [] };
-  const waiting: Effect[] = (input.carried?.waiting as Effect[] | undefined) ?? [];
-  const queue: MachineInput[] = [];
+  const carried = input.carried as Carried | undefined;
+  const effects = carried?.effects ?? { done: [], pending: [], waiting: [], superseded: [], failed: [] };
+  const waiting: Effect[] = carried?.waiting ?? [];
+  /** Effects whose activity is running, by key: carried into the next run if we continue as new. */
+  const inFlight = new Map<string, Effect>();
+  /** Delivery-log batches being written, likewise. */
+  const inFlightLogs = new Set<EventRecord[]>();
+  let state: ScreeningState = carried?.state ?? initialState(input.purchaseToken);
+  let version = carried?.version ?? 0;
+  let duplicatesIgnored = carried?.duplicatesIgnored ?? 0;
+  const queue: MachineInput[] = [...(carried?.queue ?? [])];
   /** Deliveries to append to the delivery log, flushed in one activity per burst. */
-  const eventLog: EventRecord[] = [];
+  const eventLog: EventRecord[] = [...(carried?.eventLog ?? [])];
   const running = new Set<Promise<void>>();
 
   setHandler(screeningEventSignal, (event: ScreeningEvent) => {
@@ -124,6 +141,7 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
   function launch(effect: Effect, work: () => Promise<unknown>): void {
     const key = effectKey(effect);
     effects.pending.push(key);
+    inFlight.set(key, effect);
     track(
       work().then(
         (result) => {
@@ -141,6 +159,7 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
   }
 
   function settle(key: string, outcome: 'done' | 'failed' | 'waiting'): void {
+    inFlight.delete(key);
     effects.pending.splice(effects.pending.indexOf(key), 1);
     effects[outcome].push(key);
   }
@@ -220,11 +239,22 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
     retryWaiting();
   }
 
+  if (carried) {
+    publish();
+    for (const effect of carried.relaunch) perform(effect);
+  }
+
   for (;;) {
     while (queue.length > 0) apply(queue.shift()!);
     if (eventLog.length > 0) {
       const batch = eventLog.splice(0);
-      track(quick.recordEvents(batch).catch(() => void effects.failed.push(`event_log:${batch.length}`)));
+      inFlightLogs.add(batch);
+      track(
+        quick.recordEvents(batch).then(
+          () => void inFlightLogs.delete(batch),
+          () => void effects.failed.push(`event_log:${batch.length}`),
+        ),
+      );
     }
 
     const deadline = nextDeadline(state, durations);
@@ -237,16 +267,21 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
       continue;
     }
 
-    if (workflowInfo().continueAsNewSuggested && running.size === 0) {
+    if (workflowInfo().continueAsNewSuggested) {
+      // Work still running is handed over rather than awaited (a flood of deliveries keeps some
+      // always running): the next run starts its activities again, which are idempotent.
       await condition(allHandlersFinished);
-      if (queue.length === 0) {
-        await continueAsNew<typeof screeningWorkflow>({
-          purchaseToken: input.purchaseToken,
-          lifecycle: input.lifecycle,
-          carried: { state, version, duplicatesIgnored, effects, waiting },
-        });
-      }
-      continue;
+      const next: Carried = {
+        state,
+        version,
+        duplicatesIgnored,
+        effects: { ...effects, pending: [] },
+        waiting,
+        relaunch: [...inFlight.values()],
+        queue,
+        eventLog: [...[...inFlightLogs].flat(), ...eventLog],
+      };
+      await continueAsNew<typeof screeningWorkflow>({ purchaseToken: input.purchaseToken, lifecycle: input.lifecycle, carried: next });
     }
 
     const woken = await (waitMs === undefined

@@ -8,7 +8,7 @@ export type SmtpMode = 'accept' | 'reject' | 'tempfail' | 'drop';
  * A real SMTP server for failure tests: it records what it accepts (with the Message-ID) and can
  * be told to refuse for good (550), refuse for now (451) or close the connection mid-conversation (421).
  */
-export async function startControllableSmtp(): Promise<{
+export async function startControllableSmtp(port = 0): Promise<{
   url: string;
   mode: SmtpMode;
   received: { to: string[]; messageId?: string; subject?: string }[];
@@ -40,7 +40,7 @@ export async function startControllableSmtp(): Promise<{
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`,
     get mode() {

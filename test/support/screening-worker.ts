@@ -13,15 +13,14 @@ export const TEST_ALERTS = 'ops@example.test';
 export const TEST_REPORT_LINKS = { publicBaseUrl: 'http://reports.example.test', secret: 'report-link-test-secret', ttlMs: 30 * 24 * 3_600_000 };
 
 /** A worker with the real activities on the test PostgreSQL, SMTP server and a SingleKey stand-in. */
-export async function startScreeningWorker(connection: NativeConnection, taskQueue: string, namespace = 'default') {
+export async function startScreeningWorker(connection: NativeConnection, taskQueue: string, options: { smtpUrl?: string } = {}) {
   const env = testEnvironment();
   const db: Db = createDb(env.databaseUrl);
   await migrateLatest(db);
-  const mailer: Transporter = createMailer(env.smtpUrl);
+  const mailer: Transporter = createMailer(options.smtpUrl ?? env.smtpUrl);
   const singlekey: SingleKeyStandIn = await startSingleKeyStandIn();
   const worker = await Worker.create({
     connection,
-    namespace,
     taskQueue,
     workflowsPath: require.resolve('../../workflows'),
     activities: createActivities({
