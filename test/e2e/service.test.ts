@@ -3,6 +3,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { simpleParser } from 'mailparser';
 import pg from 'pg';
 import { loadConfig } from '../../src/config';
 import { projectRoot, requireBinary } from '../../src/temporal-binaries';
@@ -60,6 +61,7 @@ describe('the service on embedded defaults (end to end)', function () {
         EMBEDDED_POSTGRES_PORT: String(ports.postgres),
         EMBEDDED_SMTP_PORT: String(ports.smtp),
         // SingleKey itself is the one thing faked: a local stand-in for its report API.
+        PUBLIC_BASE_URL: `http://127.0.0.1:${ports.api}`,
         SINGLEKEY_API_URL: singlekey.url,
         SINGLEKEY_API_TOKEN: singlekey.token,
       },
@@ -180,17 +182,37 @@ describe('the service on embedded defaults (end to end)', function () {
     assert.match((await temporal('workflow', 'list', '--query', `ScreeningStatus="completed" AND SingleKeyScore=728`)).stdout, new RegExp(id));
     const client = new pg.Client({ connectionString: `postgres://postgres:postgres@127.0.0.1:${ports.postgres}/screenings` });
     await client.connect();
+    let archivedPdf: Buffer;
     try {
-      const { rows } = await client.query('select status, singlekey_score from screenings where purchase_token = $1', [lifecycleToken]);
-      assert.deepEqual(rows, [{ status: 'completed', singlekey_score: 728 }]);
+      const { rows } = await client.query('select status, singlekey_score, submitted_at is not null and completed_at is not null as timed from screenings where purchase_token = $1', [lifecycleToken]);
+      assert.deepEqual(rows, [{ status: 'completed', singlekey_score: 728, timed: true }]);
+      const ledger = await client.query('select kind, status from notifications where purchase_token = $1 order by kind', [lifecycleToken]);
+      assert.deepEqual(ledger.rows, [{ kind: 'landlord_completed', status: 'sent' }]);
+      const reports = await client.query("select pdf from reports where purchase_token = $1 and scope = 'full' and pdf is not null", [lifecycleToken]);
+      assert.equal(reports.rowCount, 1);
+      archivedPdf = reports.rows[0].pdf as Buffer;
+      const logged = await client.query('select outcome, repeats from screening_events where purchase_token = $1 order by dedupe_key', [lifecycleToken]);
+      assert.deepEqual(logged.rows, [
+        { outcome: 'applied', repeats: 0 },
+        { outcome: 'applied', repeats: 0 },
+        { outcome: 'applied', repeats: 1 },
+        { outcome: 'applied', repeats: 2 },
+      ]);
     } finally {
       await client.end();
     }
     const mailFolder = path.join(dataDir, 'mail');
-    const completionMails = readdirSync(mailFolder)
-      .map((file) => readFileSync(path.join(mailFolder, file), 'utf8'))
-      .filter((mail) => mail.includes('landlord-e2e@example.test') && mail.includes('Subject: Screening report ready'));
+    const completionMails = [];
+    for (const file of readdirSync(mailFolder)) {
+      const mail = await simpleParser(readFileSync(path.join(mailFolder, file)));
+      if (mail.subject?.startsWith('Screening report ready') && mail.text?.includes(lifecycleToken)) completionMails.push(mail);
+    }
     assert.equal(completionMails.length, 1);
+    const link = /Download the report \(PDF\): (\S+)/.exec(completionMails[0]!.text ?? '')?.[1];
+    assert.ok(link, completionMails[0]!.text);
+    const download = await fetch(link);
+    assert.equal(download.status, 200);
+    assert.deepEqual(Buffer.from(await download.arrayBuffer()), archivedPdf);
     assert.equal(await stop(child), 0);
   });
 });
