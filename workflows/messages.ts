@@ -27,11 +27,36 @@ export interface Person {
   phone?: string;
 }
 
+/** Who and what a screening is about: carried by events, accumulated by the workflow. */
+export interface ScreeningParties {
+  externalCustomerId?: string;
+  externalTenantId?: string;
+  externalDealId?: string;
+  externalListingId?: string;
+  tenant?: Person;
+  landlord?: Person;
+  /** 300-900. */
+  score?: number;
+  recommendation?: 'approved' | 'conditional' | 'declined';
+  links?: { report?: string; pdf?: string };
+}
+
+export type Milestones = 'invited' | 'inviteOpened' | 'formOpened' | 'submitted' | 'paymentCaptured' | 'partialReport' | 'completed' | 'failed' | 'expired';
+
+/** What the workflow knows about a screening beyond its parties. */
+export interface ScreeningFacts extends ScreeningParties {
+  purchaseToken: string;
+  formUrl?: string;
+  failure?: { reason?: string; message?: string; recoverable: boolean };
+  /** When SingleKey says each milestone happened (earliest seen). */
+  moments: Partial<Record<Milestones, string>>;
+}
+
 /**
  * A verified, normalised SingleKey delivery: the only shape the workflow ever sees, whichever of
  * SingleKey's payload shapes (signed envelope, flat or nested; partner portal) it arrived in.
  */
-export interface ScreeningEvent {
+export interface ScreeningEvent extends ScreeningParties {
   type: ScreeningEventType;
   /** The name as SingleKey sent it: the envelope's `event` or the portal's `detail`. */
   sourceEvent: string;
@@ -43,16 +68,6 @@ export interface ScreeningEvent {
   occurredAt: string;
   /** ISO 8601: when this service accepted the delivery. */
   receivedAt: string;
-  externalCustomerId?: string;
-  externalTenantId?: string;
-  externalDealId?: string;
-  externalListingId?: string;
-  tenant?: Person;
-  landlord?: Person;
-  /** 300-900. */
-  score?: number;
-  recommendation?: 'approved' | 'conditional' | 'declined';
-  links?: { report?: string; pdf?: string };
   failure?: { reason?: string; message?: string; errors?: string[]; recoverable?: boolean };
   invite?: { type?: 'email' | 'sms' | 'reminder'; formUrl?: string };
   /** Nested layout amounts are in cents; the flat layout's `amount` is kept as sent in `amount`. */
@@ -81,23 +96,10 @@ export interface EventRecord {
 }
 
 /** The screening as activities and the read model see it (no workflow bookkeeping). */
-export interface ScreeningSnapshot {
-  purchaseToken: string;
+export interface ScreeningSnapshot extends ScreeningFacts {
   status: ScreeningStatus;
   /** Increases with every applied change; the read model ignores a smaller one. */
   version: number;
-  externalCustomerId?: string;
-  externalTenantId?: string;
-  externalDealId?: string;
-  externalListingId?: string;
-  tenant?: Person;
-  landlord?: Person;
-  score?: number;
-  recommendation?: 'approved' | 'conditional' | 'declined';
-  links?: { report?: string; pdf?: string };
-  formUrl?: string;
-  failure?: { reason?: string; message?: string; recoverable: boolean };
-  moments: Partial<Record<'invited' | 'inviteOpened' | 'formOpened' | 'submitted' | 'paymentCaptured' | 'partialReport' | 'completed' | 'failed' | 'expired', string>>;
 }
 
 /** What `temporal workflow query --type status` answers. */

@@ -10,7 +10,7 @@
  *   a key that is requested at most once per screening; so the set of requested effects is the same
  *   for any order and any number of repeats.
  */
-import type { Person, ScreeningEvent, ScreeningStatus } from './messages';
+import type { ScreeningEvent, ScreeningFacts, ScreeningStatus } from './messages';
 
 export type Milestone = 'submitted' | 'completed' | 'failed' | 'expired';
 
@@ -37,22 +37,8 @@ export interface TimelineEntry {
   dedupeKey?: string;
 }
 
-export interface ScreeningState {
-  purchaseToken: string;
-  externalCustomerId?: string;
-  externalTenantId?: string;
-  externalDealId?: string;
-  externalListingId?: string;
-  tenant?: Person;
-  landlord?: Person;
-  score?: number;
-  recommendation?: 'approved' | 'conditional' | 'declined';
-  links?: { report?: string; pdf?: string };
-  formUrl?: string;
+export interface ScreeningState extends ScreeningFacts {
   inviteType?: string;
-  failure?: { reason?: string; message?: string; recoverable: boolean };
-  /** When SingleKey says each milestone happened (earliest seen). */
-  moments: Partial<Record<'invited' | 'inviteOpened' | 'formOpened' | 'submitted' | 'paymentCaptured' | 'partialReport' | 'completed' | 'failed' | 'expired', string>>;
   /** Workflow-clock times the timers count from (set when first learned, never moved). */
   clock: { firstSeen?: string; invited?: string; submitted?: string; terminal?: string };
   /** Dedupe keys of every applied delivery. */

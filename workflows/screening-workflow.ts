@@ -108,8 +108,9 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
   setHandler(statusQuery, () => view());
 
   function snapshot(): ScreeningSnapshot {
-    const { purchaseToken, externalCustomerId, externalTenantId, externalDealId, externalListingId, tenant, landlord, score, recommendation, links, formUrl, failure, moments } = state;
-    return { purchaseToken, status: statusOf(state), version, externalCustomerId, externalTenantId, externalDealId, externalListingId, tenant, landlord, score, recommendation, links, formUrl, failure, moments };
+    // Everything but the machine's bookkeeping (clock, keys, requested effects, timeline).
+    const { clock: _clock, appliedKeys: _keys, requested: _requested, timeline: _timeline, inviteType: _inviteType, ...facts } = state;
+    return { ...facts, status: statusOf(state), version };
   }
 
   function view(): ScreeningView {

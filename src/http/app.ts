@@ -35,7 +35,6 @@ export function createApp(deps: AppDeps): Koa {
     } catch (error) {
       if (error instanceof HttpError) {
         ctx.status = error.status;
-        ctx.set(error.headers);
         ctx.body = { error: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
       } else {
         deps.logger.error({ err: error, method: ctx.method, path: ctx.path }, 'unhandled error');

@@ -5,7 +5,6 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
-    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'HttpError';

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { simpleParser } from 'mailparser';
 import pg from 'pg';
 import { loadConfig } from '../../src/config';
+import { isAlive } from '../../src/embedded/managed-process';
 import { projectRoot, requireBinary } from '../../src/temporal-binaries';
 import { signedDelivery, uniqueToken } from '../support/deliveries';
 import { type SingleKeyStandIn, startSingleKeyStandIn } from '../support/singlekey-stand-in';
@@ -216,12 +217,3 @@ describe('the service on embedded defaults (end to end)', function () {
     assert.equal(await stop(child), 0);
   });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { createDb, type Db, migrateLatest } from '../../src/db';
 import { createApp } from '../../src/http/app';
@@ -9,6 +7,7 @@ import { signReportLink, verifyReportLink } from '../../src/reports/report-link'
 import { samplePdf } from '../../src/singlekey/sample-pdf';
 import { uniqueToken } from '../support/deliveries';
 import { testEnvironment } from '../support/environment';
+import { serve } from '../support/serve';
 
 const secret = 'report-link-secret';
 const now = 1_800_000_000;
@@ -41,7 +40,7 @@ describe('signed report links', () => {
 
   describe('GET /reports/<token>.pdf', () => {
     let db: Db;
-    let server: Server;
+    let server: Awaited<ReturnType<typeof serve>>;
     let base: string;
     const token = uniqueToken();
 
@@ -57,13 +56,12 @@ describe('signed report links', () => {
         readinessChecks: {},
         reports: { db, secret },
       });
-      server = createServer(app.callback());
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      server = await serve(app);
+      base = server.url;
     });
 
     after(async () => {
-      await new Promise((resolve) => server.close(resolve));
+      await server.close();
       await db.destroy();
     });
 

@@ -1,7 +1,5 @@
 import type { Client } from '@temporalio/client';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { type Db, createDb, migrateLatest, pingDb } from '../../src/db';
 import { createApp } from '../../src/http/app';
@@ -12,12 +10,13 @@ import { signBody } from '../../src/webhook/authenticate';
 import { workflowIdFor } from '../../workflows/messages';
 import { signedDelivery, uniqueToken } from '../support/deliveries';
 import { TEST_WEBHOOK_SECRET, testEnvironment } from '../support/environment';
+import { serve } from '../support/serve';
 
 /** The HTTP edge against the real Temporal dev server and PostgreSQL (no worker: signals only). */
 describe('POST /webhooks/singlekey', () => {
   let client: Client;
   let db: Db;
-  let server: Server;
+  let server: Awaited<ReturnType<typeof serve>>;
   let url: string;
   let readinessDb: Db;
   const metrics = createMetrics();
@@ -36,13 +35,12 @@ describe('POST /webhooks/singlekey', () => {
       signaler: createScreeningSignaler(client, { taskQueue: config.temporal.taskQueue, lifecycle: config.lifecycle }),
       readinessChecks: { temporal: () => pingTemporal(client), postgres: () => pingDb(readinessDb) },
     });
-    server = createServer(app.callback());
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await serve(app);
+    url = server.url;
   });
 
   after(async () => {
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
     await db.destroy();
     await client.connection.close();
   });

@@ -1,7 +1,5 @@
 import type { Client } from '@temporalio/client';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import pino from 'pino';
 import { createApp } from '../../src/http/app';
@@ -10,6 +8,7 @@ import { connectClient } from '../../src/temporal/connect';
 import { createScreeningSignaler } from '../../src/temporal/screening-signaler';
 import { signBody } from '../../src/webhook/authenticate';
 import { TEST_WEBHOOK_SECRET, testEnvironment } from '../support/environment';
+import { serve } from '../support/serve';
 
 const HANDSHAKE = 'fuzz-handshake-token';
 const eventNames = ['invite.sent', 'invite.opened', 'form.opened', 'screening.submitted', 'screening.payment_captured', 'screening.completed', 'screening.failed', 'screening.archived', ''];
@@ -75,7 +74,7 @@ const requestArbitrary = fc.record({
 describe('webhook endpoint under random input (fast-check)', function () {
   this.timeout(300_000);
   let client: Client;
-  let server: Server;
+  let server: Awaited<ReturnType<typeof serve>>;
   let base: string;
 
   before(async () => {
@@ -88,13 +87,12 @@ describe('webhook endpoint under random input (fast-check)', function () {
       signaler: createScreeningSignaler(client, { taskQueue: 'fuzz-test', lifecycle: env.config().lifecycle }),
       readinessChecks: {},
     });
-    server = createServer(app.callback());
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await serve(app);
+    base = server.url;
   });
 
   after(async () => {
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
     await client.connection.close();
   });
 

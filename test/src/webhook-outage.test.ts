@@ -1,7 +1,5 @@
 import type { Client } from '@temporalio/client';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import pino from 'pino';
 import { createApp } from '../../src/http/app';
@@ -14,13 +12,14 @@ import { workflowIdFor } from '../../workflows/messages';
 import { signedDelivery, uniqueToken } from '../support/deliveries';
 import { TEST_WEBHOOK_SECRET, testEnvironment } from '../support/environment';
 import { freePort } from '../support/free-port';
+import { serve } from '../support/serve';
 
 /** While Temporal is down the endpoint answers 503 (SingleKey retries); once it is back, the retry lands. */
 describe('webhook endpoint during a Temporal outage', function () {
   this.timeout(120_000);
   let temporal: DevServer | undefined;
   let client: Client;
-  let server: Server;
+  let server: Awaited<ReturnType<typeof serve>>;
   let url: string;
   let startServer: () => Promise<DevServer>;
 
@@ -46,13 +45,12 @@ describe('webhook endpoint during a Temporal outage', function () {
       signaler: createScreeningSignaler(client, { taskQueue: 'outage-test', lifecycle: config.lifecycle, deadlineMs: 2_000 }),
       readinessChecks: {},
     });
-    server = createServer(app.callback());
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/singlekey`;
+    server = await serve(app);
+    url = `${server.url}/webhooks/singlekey`;
   });
 
   after(async () => {
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
     await client.connection.close();
     await temporal?.stop();
   });
