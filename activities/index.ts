@@ -1,4 +1,4 @@
-import { log } from '@temporalio/activity';
+import { log, metricMeter } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../src/db';
@@ -34,12 +34,22 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks }: A
     return row?.email as string | undefined;
   }
 
-  function warnIfSkipped(outcome: SendOutcome, kind: string, purchaseToken: string): SendOutcome {
-    if (outcome.outcome === 'skipped_no_recipient') log.warn('e-mail skipped: no recipient known yet', { kind, purchaseToken });
-    return outcome;
+  /** Sends through the ledger, counting each outcome (`sent`, `skipped_no_recipient`, `retry`, `failed`). */
+  async function send(mailToSend: Parameters<typeof sendOnce>[1]): Promise<SendOutcome> {
+    const counter = metricMeter.createCounter('screening_notifications', 'notifications', 'E-mails by kind and outcome');
+    const kind = mailToSend.kind.replace(/_\d+$/, '');
+    try {
+      const outcome = await sendOnce(sender, mailToSend);
+      counter.add(1, { kind, outcome: outcome.outcome });
+      if (outcome.outcome === 'skipped_no_recipient') log.warn('e-mail skipped: no recipient known yet', { kind: mailToSend.kind });
+      return outcome;
+    } catch (error) {
+      counter.add(1, { kind, outcome: error instanceof ApplicationFailure && error.nonRetryable ? 'failed' : 'retry' });
+      throw error;
+    }
   }
 
-  return {
+  return countFailures({
     /** Upserts the read model; a snapshot older than the stored one (smaller version) is ignored. */
     async recordScreening(s: ScreeningSnapshot): Promise<void> {
       const row = {
@@ -78,19 +88,15 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks }: A
         input.milestone === 'completed'
           ? signReportLink({ baseUrl: reportLinks.publicBaseUrl, purchaseToken: screening.purchaseToken, secret: reportLinks.secret, expiresAt: new Date(Date.now() + reportLinks.ttlMs) })
           : undefined;
-      const kind = `landlord_${input.milestone}`;
-      const outcome = await sendOnce(sender, { purchaseToken: screening.purchaseToken, kind, to: await landlordEmail(screening), content: landlordMail(input.milestone, screening, reportLink) });
-      return warnIfSkipped(outcome, kind, screening.purchaseToken);
+      return send({ purchaseToken: screening.purchaseToken, kind: `landlord_${input.milestone}`, to: await landlordEmail(screening), content: landlordMail(input.milestone, screening, reportLink) });
     },
 
     async remindTenant(input: { index: number; screening: ScreeningSnapshot }): Promise<SendOutcome> {
-      const kind = `tenant_reminder_${input.index}`;
-      const outcome = await sendOnce(sender, { purchaseToken: input.screening.purchaseToken, kind, to: input.screening.tenant?.email, content: tenantReminderMail(input.index, input.screening) });
-      return warnIfSkipped(outcome, kind, input.screening.purchaseToken);
+      return send({ purchaseToken: input.screening.purchaseToken, kind: `tenant_reminder_${input.index}`, to: input.screening.tenant?.email, content: tenantReminderMail(input.index, input.screening) });
     },
 
     async alertTeam(input: { reason: string; screening: ScreeningSnapshot }): Promise<SendOutcome> {
-      return sendOnce(sender, { purchaseToken: input.screening.purchaseToken, kind: `team_${input.reason}`, to: mail.alertEmail, content: teamAlertMail(input.reason, input.screening) });
+      return send({ purchaseToken: input.screening.purchaseToken, kind: `team_${input.reason}`, to: mail.alertEmail, content: teamAlertMail(input.reason, input.screening) });
     },
 
     /** Archives SingleKey's report JSON and, for the full report, its PDF (SingleKey's links expire after five days). */
@@ -112,7 +118,24 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks }: A
       if (!report.ready) throw ApplicationFailure.create({ type: REPORT_NOT_READY, message: `report not ready: ${report.detail}` });
       return { score: report.score, reportUrl: report.reportUrl };
     },
-  };
+  });
+}
+
+/** Counts every activity failure by activity and failure type (each retry counts). */
+function countFailures<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(activities)) {
+    wrapped[name] = async (...args: never[]) => {
+      try {
+        return await fn(...args);
+      } catch (error) {
+        const type = error instanceof ApplicationFailure ? (error.type ?? 'ApplicationFailure') : (error as Error).name;
+        metricMeter.createCounter('screening_activity_failures', 'failures', 'Activity failures by activity and type').add(1, { activity: name, type });
+        throw error;
+      }
+    };
+  }
+  return wrapped as T;
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -4,7 +4,8 @@ import type { Config } from './config';
 import { type Db, pingDb } from './db';
 import { recordEventRows } from './event-log';
 import { createApp } from './http/app';
-import { createMetrics } from './metrics';
+import { createMetrics, registerReadModelGauges } from './metrics';
+import { msToNumber } from '@temporalio/common';
 import type { Logger } from './logger';
 import { pingTemporal } from './temporal/connect';
 import { createScreeningSignaler } from './temporal/screening-signaler';
@@ -17,13 +18,35 @@ export interface RunningApi {
 }
 
 /** Builds the Koa app on real dependencies and listens on the configured host and port. */
-export async function startApi(opts: { config: Config; client: Client; db: Db; logger: Logger }): Promise<RunningApi> {
+export async function startApi(opts: {
+  config: Config;
+  client: Client;
+  db: Db;
+  logger: Logger;
+  extraMetrics?: (() => Promise<string>)[];
+}): Promise<RunningApi> {
   const { config, client, db, logger } = opts;
+  const metrics = createMetrics();
+  const stuckAfterMs = msToNumber(config.lifecycle.completionSla) + 3_600_000;
+  registerReadModelGauges(metrics, {
+    async countByStatus() {
+      const rows = (await db('screenings').select('status').count({ count: '*' }).groupBy('status')) as { status: string; count: string }[];
+      return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
+    },
+    async countStuckSubmitted() {
+      const [row] = (await db('screenings')
+        .where({ status: 'submitted' })
+        .where('submitted_at', '<', new Date(Date.now() - stuckAfterMs))
+        .count({ count: '*' })) as { count: string }[];
+      return Number(row?.count ?? 0);
+    },
+  });
   const app = createApp({
     config,
     logger,
     signaler: createScreeningSignaler(client, { taskQueue: config.temporal.taskQueue, lifecycle: config.lifecycle }),
-    metrics: createMetrics(),
+    metrics,
+    extraMetrics: opts.extraMetrics,
     eventLog: (records) => recordEventRows(db, records),
     reports: config.reportLinks.secret ? { db, secret: config.reportLinks.secret } : undefined,
     readinessChecks: { temporal: () => pingTemporal(client), postgres: () => pingDb(db) },

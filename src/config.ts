@@ -41,6 +41,8 @@ const envSchema = z.object({
   HOST: z.string().trim().min(1).default('0.0.0.0'),
   PORT: port.default(3000),
 
+  METRICS_TOKEN: optionalText,
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   TEMPORAL_ADDRESS: optionalText,
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('screenings'),
@@ -84,6 +86,10 @@ type Parsed = z.output<typeof envSchema>;
 export interface Config {
   logLevel: Parsed['LOG_LEVEL'];
   http: { host: string; port: number };
+  /** Bearer token `/metrics` requires when set. */
+  metricsToken?: string;
+  /** Port of the worker's Prometheus exporter (Temporal SDK and activity metrics); 0 disables it. */
+  workerMetricsPort: number;
   temporal: { address?: string; namespace: string; taskQueue: string };
   databaseUrl?: string;
   smtpUrl?: string;
@@ -143,6 +149,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     logLevel: e.LOG_LEVEL,
     http: { host: e.HOST, port: e.PORT },
+    metricsToken: e.METRICS_TOKEN,
+    workerMetricsPort: e.WORKER_METRICS_PORT,
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
     databaseUrl: e.DATABASE_URL,
     smtpUrl: e.SMTP_URL,

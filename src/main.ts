@@ -65,10 +65,17 @@ async function main(config: Config, logger: Logger, shutdown: Shutdown): Promise
   shutdown.add('worker', worker.stop);
   const client = await connectClient(temporalAddress, config.temporal.namespace);
   shutdown.add('Temporal client', () => client.connection.close());
-  const api = await startApi({ config, client, db, logger });
+  const workerMetrics = config.workerMetricsPort ? `http://127.0.0.1:${config.workerMetricsPort}/metrics` : undefined;
+  const api = await startApi({
+    config,
+    client,
+    db,
+    logger,
+    extraMetrics: workerMetrics ? [async () => (await fetch(workerMetrics, { signal: AbortSignal.timeout(2_000) })).text()] : [],
+  });
   shutdown.add('HTTP API', () => api.stop());
 
-  summary.unshift(['API', `${api.url}  (webhooks: POST ${api.url}/webhooks/singlekey)`]);
+  summary.unshift(['API', `${api.url}  (webhooks: POST ${api.url}/webhooks/singlekey, metrics: GET ${api.url}/metrics)`]);
   const width = Math.max(...summary.map(([label]) => label.length));
   console.log(
     [

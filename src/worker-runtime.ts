@@ -1,3 +1,4 @@
+import { metricMeter as activityMetrics } from '@temporalio/activity';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { type Config, requireSetting } from './config';
@@ -21,17 +22,26 @@ let runtimeInstalled = false;
  * our shutdown sequence, which stops the HTTP API before the worker rather than at the same time.
  * The runtime is process-wide: the first caller's settings stay.
  */
-function installRuntime(logger: Logger): void {
+function installRuntime(logger: Logger, metricsPort: number): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const sdk = logger.child({ component: 'temporal-sdk' });
   try {
     Runtime.install({
       shutdownSignals: [],
-      telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } },
-      logger: new DefaultLogger('WARN', ({ level, message, meta }) => {
+      telemetryOptions: {
+        logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} },
+        // The SDK's own metrics and the service's workflow and activity metrics, in Prometheus text.
+        ...(metricsPort ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}`, countersTotalSuffix: true, useSecondsForDurations: true } } } : {}),
+      },
+      logger: new DefaultLogger('INFO', ({ level, message, meta }) => {
+        // The worker's own INFO lines are bundler statistics and state changes: noise here.
+        if (level === 'INFO' && meta?.sdkComponent === 'worker') return;
         const method = level.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error';
-        sdk[method](meta ?? {}, message);
+        // Activity and workflow log lines carry workflowId `screening-<token>`: name the token too.
+        const workflowId = typeof meta?.workflowId === 'string' ? meta.workflowId : undefined;
+        const purchaseToken = workflowId?.startsWith('screening-') ? workflowId.slice('screening-'.length) : undefined;
+        sdk[method]({ ...meta, ...(purchaseToken ? { purchaseToken } : {}) }, message);
       }),
     });
   } catch {
@@ -42,7 +52,7 @@ function installRuntime(logger: Logger): void {
 /** Creates and runs the screening worker on `address`. */
 export async function startWorker(opts: { config: Config; address: string; db: Db; mailer: Transporter; logger: Logger }): Promise<RunningWorker> {
   const { config, db, mailer, logger } = opts;
-  installRuntime(logger);
+  installRuntime(logger, config.workerMetricsPort);
   const connection = await NativeConnection.connect({ address: opts.address });
   const worker = await Worker.create({
     connection,
@@ -53,7 +63,12 @@ export async function startWorker(opts: { config: Config; address: string; db: D
       db,
       mailer,
       mail: config.mail,
-      singlekey: createSingleKeyClient({ apiUrl: config.singlekey.apiUrl, apiToken: config.singlekey.apiToken }),
+      singlekey: createSingleKeyClient({
+        apiUrl: config.singlekey.apiUrl,
+        apiToken: config.singlekey.apiToken,
+        // Calls happen inside activities, whose metric meter exports through the worker's endpoint.
+        onCall: (endpoint, status) => activityMetrics.createCounter('screening_singlekey_calls', 'calls', 'SingleKey API calls by endpoint and status').add(1, { endpoint, status }),
+      }),
       reportLinks: {
         publicBaseUrl: config.reportLinks.publicBaseUrl,
         secret: requireSetting(config.reportLinks.secret, 'REPORT_LINK_SECRET', 'the worker (it signs report links)'),

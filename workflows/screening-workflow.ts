@@ -3,6 +3,8 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  log,
+  metricMeter,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -97,6 +99,10 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
   let state: ScreeningState = carried?.state ?? initialState(input.purchaseToken);
   let version = carried?.version ?? 0;
   let duplicatesIgnored = carried?.duplicatesIgnored ?? 0;
+  // Workflow metrics, exported by the worker's Prometheus endpoint (not emitted during replay).
+  const transitions = metricMeter.createCounter('screening_transitions', 'transitions', 'Screening status changes, by new status');
+  const remindersSent = metricMeter.createCounter('screening_reminders_sent', 'reminders', 'Tenant reminders sent');
+  const reconciliations = metricMeter.createCounter('screening_reconciliations', 'reconciliations', 'Reconciliations against the report API, by outcome');
   const queue: MachineInput[] = [...(carried?.queue ?? [])];
   /** Deliveries to append to the delivery log, flushed in one activity per burst. */
   const eventLog: EventRecord[] = [...(carried?.eventLog ?? [])];
@@ -153,6 +159,7 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
             return retryWaiting();
           }
           settle(key, 'done');
+          if (effect.kind === 'remind_tenant') remindersSent.add(1);
         },
         () => settle(key, 'failed'),
       ),
@@ -194,12 +201,15 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
       case 'fetch_report':
         return launch(effect, () => reports.fetchReport({ purchaseToken: screening.purchaseToken, scope: effect.scope }));
       case 'reconcile':
+        reconciliations.add(1, { outcome: 'started' });
         return launch(effect, async () => {
           try {
             const report = await reconciliation.checkReport({ purchaseToken: screening.purchaseToken });
+            reconciliations.add(1, { outcome: 'completed' });
             queue.push({ kind: 'reconciled', score: report.score, reportUrl: report.reportUrl });
           } catch (error) {
             if (!(error instanceof ActivityFailure)) throw error;
+            reconciliations.add(1, { outcome: 'gave_up' });
             queue.push({ kind: 'reconciliation_gave_up' });
           }
         });
@@ -233,8 +243,12 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
       if (machineInput.kind === 'delivery') duplicatesIgnored += 1;
       return;
     }
+    const before = statusOf(state);
     state = result.state;
     version += 1;
+    const after = statusOf(state);
+    if (after !== before) transitions.add(1, { status: after });
+    log.info('screening changed', { status: after, input: machineInput.kind === 'delivery' ? machineInput.event.type : machineInput.kind, effects: result.effects.map(effectKey) });
     publish();
     for (const effect of result.effects) perform(effect);
     retryWaiting();

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import Koa from 'koa';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Metrics } from '../metrics';
@@ -15,6 +16,8 @@ export interface AppDeps {
   logger: Logger;
   signaler: ScreeningSignaler;
   metrics: Metrics;
+  /** More Prometheus text appended to `/metrics` (the worker's exporter in `npm start`). */
+  extraMetrics?: (() => Promise<string>)[];
   /** Logs deliveries that reach no workflow (unknown events, late deliveries). */
   eventLog?: (records: EventRecord[]) => Promise<void>;
   /** Serves archived report PDFs behind signed links when given. */
@@ -30,6 +33,11 @@ export function createApp(deps: AppDeps): Koa {
 
   app.use(async (ctx, next) => {
     const started = process.hrtime.bigint();
+    // Every log line of a request carries its id (the caller's X-Request-Id when it sent a sane one).
+    const given = ctx.get('X-Request-Id');
+    const reqId = /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+    ctx.set('X-Request-Id', reqId);
+    ctx.state.log = deps.logger.child({ reqId });
     try {
       await next();
     } catch (error) {
@@ -37,13 +45,13 @@ export function createApp(deps: AppDeps): Koa {
         ctx.status = error.status;
         ctx.body = { error: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
       } else {
-        deps.logger.error({ err: error, method: ctx.method, path: ctx.path }, 'unhandled error');
+        (ctx.state.log as Logger).error({ err: error, method: ctx.method, path: ctx.path }, 'unhandled error');
         ctx.status = 500;
         ctx.body = { error: 'internal_error', message: 'internal error' };
       }
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      deps.logger.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms }, 'request');
+      (ctx.state.log as Logger).debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms }, 'request');
     }
   });
 
@@ -67,8 +75,14 @@ export function createApp(deps: AppDeps): Koa {
     ctx.body = { status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(results) };
   });
   router.get('/metrics', async (ctx) => {
+    if (deps.config.metricsToken && !safeEqual(ctx.get('Authorization'), `Bearer ${deps.config.metricsToken}`)) {
+      throw new HttpError(401, 'unauthorized', 'metrics need Authorization: Bearer <METRICS_TOKEN>');
+    }
+    const parts = [await deps.metrics.registry.metrics()];
+    // In the all-in-one process the worker's exporter is on another port; serve both here.
+    for (const source of deps.extraMetrics ?? []) parts.push(await source().catch((error: unknown) => `# ${String(error)}\n`));
     ctx.type = deps.metrics.registry.contentType;
-    ctx.body = await deps.metrics.registry.metrics();
+    ctx.body = parts.join('\n');
   });
   registerWebhookRoute(router, deps);
   if (deps.reports) registerReportRoute(router, deps.reports);
@@ -76,4 +90,10 @@ export function createApp(deps: AppDeps): Koa {
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;
+}
+
+function safeEqual(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

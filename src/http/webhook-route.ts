@@ -47,6 +47,7 @@ export function registerWebhookRoute(router: Router, deps: Deps): void {
 
 async function receive(ctx: Context, deps: Deps, seconds: () => number): Promise<void> {
   const { singlekey } = deps.config;
+  let log = (ctx.state.log as Logger | undefined) ?? deps.logger;
   const ms = () => Math.round(seconds() * 1e5) / 100;
   if (!ctx.request.is('application/json')) {
     throw new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json');
@@ -59,6 +60,7 @@ async function receive(ctx: Context, deps: Deps, seconds: () => number): Promise
     if (type === 'entity.too.large') throw new HttpError(413, 'payload_too_large', `body exceeds ${MAX_BODY_BYTES} bytes`);
     throw new HttpError(400, 'unreadable_body', 'request body could not be read');
   }
+  deps.metrics.bodyBytes.observe(rawBody.length);
 
   const auth = authenticate(
     {
@@ -70,33 +72,39 @@ async function receive(ctx: Context, deps: Deps, seconds: () => number): Promise
     { secrets: singlekey.webhookSecrets, handshakeToken: singlekey.handshakeToken, toleranceSeconds: singlekey.toleranceSeconds },
   );
   if (!auth.ok) {
-    deps.logger.warn({ outcome: 'rejected', code: auth.code, reason: auth.reason, bytes: rawBody.length, ms: ms() }, 'webhook rejected');
+    log.warn({ outcome: 'rejected', code: auth.code, reason: auth.reason, bytes: rawBody.length, ms: ms() }, 'webhook rejected');
     throw new HttpError(401, auth.code, 'delivery could not be authenticated');
   }
 
   const pt = ctx.query.pt;
   const parsed = parseDelivery(rawBody, { receivedAt: new Date(), queryPurchaseToken: Array.isArray(pt) ? pt[0] : pt });
   if (!parsed.ok) {
-    deps.logger.warn({ outcome: 'rejected', code: parsed.code, issues: parsed.issues.map((i) => i.path), ms: ms() }, 'webhook invalid');
+    log.warn({ outcome: 'rejected', code: parsed.code, issues: parsed.issues.map((i) => i.path), ms: ms() }, 'webhook invalid');
     throw new HttpError(400, parsed.code, 'delivery is not a valid SingleKey webhook', parsed.issues);
   }
   if ('unknown' in parsed) {
     const { sourceEvent, purchaseToken, dedupeKey } = parsed.unknown;
     deps.metrics.deliveries.inc({ event: 'unknown', outcome: 'unknown_event', reason: '' });
     await logEvent(deps, { dedupeKey, purchaseToken, type: 'unknown', sourceEvent, outcome: 'unknown', receivedAt: new Date().toISOString() });
-    deps.logger.info({ outcome: 'unknown_event', event: sourceEvent, purchaseToken, dedupeKey, ms: ms() }, 'webhook acknowledged: unknown event');
+    log.info({ outcome: 'unknown_event', event: sourceEvent, purchaseToken, dedupeKey, ms: ms() }, 'webhook acknowledged: unknown event');
     ctx.body = { received: true, outcome: 'unknown_event' };
     return;
   }
 
   const { event } = parsed;
-  const logFields = { event: event.type, purchaseToken: event.purchaseToken, dedupeKey: event.dedupeKey };
+  log = log.child({ purchaseToken: event.purchaseToken });
+  ctx.state.log = log;
+  const logFields = { event: event.type, dedupeKey: event.dedupeKey };
   let result;
+  const signalStarted = process.hrtime.bigint();
+  const signalSeconds = () => Number(process.hrtime.bigint() - signalStarted) / 1e9;
   try {
     result = await deps.signaler.signal(event);
+    deps.metrics.signalSeconds.observe({ outcome: result.outcome }, signalSeconds());
   } catch (error) {
+    deps.metrics.signalSeconds.observe({ outcome: 'failed' }, signalSeconds());
     deps.metrics.deliveries.inc({ event: event.type, outcome: 'unavailable', reason: '' });
-    deps.logger.error({ ...logFields, outcome: 'unavailable', err: error, ms: ms() }, 'signal failed; asking SingleKey to retry');
+    log.error({ ...logFields, outcome: 'unavailable', err: error, ms: ms() }, 'signal failed; asking SingleKey to retry');
     ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
     ctx.status = 503;
     ctx.body = { error: 'temporarily_unavailable', message: 'could not record the delivery; retry later' };
@@ -108,7 +116,7 @@ async function receive(ctx: Context, deps: Deps, seconds: () => number): Promise
     await logEvent(deps, { dedupeKey, purchaseToken, type, sourceEvent, occurredAt, receivedAt, outcome: 'late' });
   }
   deps.metrics.deliveries.inc({ event: event.type, outcome, reason: '' });
-  deps.logger.info({ ...logFields, outcome, workflowId: result.workflowId, ms: ms() }, `webhook ${outcome}`);
+  log.info({ ...logFields, outcome, workflowId: result.workflowId, ms: ms() }, `webhook ${outcome}`);
   ctx.body = { received: true, outcome, workflowId: result.workflowId };
 }
 

@@ -54,8 +54,15 @@ export interface SingleKeyClient {
 
 export const SINGLEKEY_REJECTED = 'SingleKeyRejected';
 
-export function createSingleKeyClient(options: { apiUrl: string; apiToken?: string; timeoutMs?: number }): SingleKeyClient {
+export function createSingleKeyClient(options: {
+  apiUrl: string;
+  apiToken?: string;
+  timeoutMs?: number;
+  /** Told about every call: endpoint (`report`, `report_pdf`, `request`) and HTTP status or `network`. */
+  onCall?: (endpoint: string, status: string) => void;
+}): SingleKeyClient {
   const call = async (path: string, body?: unknown): Promise<Response> => {
+    const endpoint = /^\/api\/([a-z_]+)/.exec(path)?.[1] ?? 'other';
     let response: Response;
     try {
       response = await fetch(`${options.apiUrl}${path}`, {
@@ -69,8 +76,10 @@ export function createSingleKeyClient(options: { apiUrl: string; apiToken?: stri
         signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
       });
     } catch (error) {
+      options.onCall?.(endpoint, 'network');
       throw new Error(`SingleKey ${path}: ${(error as Error).message}`, { cause: error });
     }
+    options.onCall?.(endpoint, String(response.status));
     if (response.ok) return response;
     const text = (await response.text().catch(() => '')).slice(0, 500);
     if (response.status === 400 || response.status === 401 || response.status === 403) {

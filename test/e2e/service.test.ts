@@ -26,7 +26,7 @@ describe('the service on embedded defaults (end to end)', function () {
 
   const temporalCli = requireBinary('cli', loadConfig({ PATH: process.env.PATH }));
   let dataDir: string;
-  let ports: { api: number; temporal: number; ui: number; postgres: number; smtp: number };
+  let ports: { api: number; temporal: number; ui: number; postgres: number; smtp: number; workerMetrics: number };
   let service: { child: ChildProcess; output: () => string } | undefined;
   let singlekey: SingleKeyStandIn;
   const token = uniqueToken('pt_e2e');
@@ -34,7 +34,7 @@ describe('the service on embedded defaults (end to end)', function () {
 
   before(async () => {
     dataDir = path.join(testEnvironment().root, 'e2e-data');
-    ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), postgres: await freePort(), smtp: await freePort() };
+    ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), postgres: await freePort(), smtp: await freePort(), workerMetrics: await freePort() };
     singlekey = await startSingleKeyStandIn();
   });
 
@@ -61,6 +61,7 @@ describe('the service on embedded defaults (end to end)', function () {
         EMBEDDED_TEMPORAL_UI_PORT: String(ports.ui),
         EMBEDDED_POSTGRES_PORT: String(ports.postgres),
         EMBEDDED_SMTP_PORT: String(ports.smtp),
+        WORKER_METRICS_PORT: String(ports.workerMetrics),
         // SingleKey itself is the one thing faked: a local stand-in for its report API.
         PUBLIC_BASE_URL: `http://127.0.0.1:${ports.api}`,
         SINGLEKEY_API_URL: singlekey.url,
@@ -214,6 +215,21 @@ describe('the service on embedded defaults (end to end)', function () {
     const download = await fetch(link);
     assert.equal(download.status, 200);
     assert.deepEqual(Buffer.from(await download.arrayBuffer()), archivedPdf);
+
+    // The metrics moved as documented (counters are per process: this one saw only this lifecycle).
+    const metrics = await (await fetch(`http://127.0.0.1:${ports.api}/metrics`)).text();
+    const value = (name: string, labels: Record<string, string>) =>
+      metrics
+        .split('\n')
+        .filter((line) => line.startsWith(`${name}{`) && Object.entries(labels).every(([key, v]) => line.includes(`${key}="${v}"`)))
+        .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+    assert.equal(value('screening_webhook_deliveries_total', { event: 'screening.completed', outcome: 'accepted' }), 3);
+    assert.equal(value('screening_webhook_deliveries_total', { event: 'screening.submitted', outcome: 'accepted' }), 2);
+    assert.equal(value('screening_transitions_total', { status: 'completed' }), 1);
+    assert.equal(value('screening_notifications_total', { kind: 'landlord_completed', outcome: 'sent' }), 1);
+    assert.ok(value('screening_singlekey_calls_total', { endpoint: 'report_pdf', status: '200' }) >= 1);
+    assert.ok(value('screening_screenings', { status: 'completed' }) >= 1);
+    assert.ok(value('screening_webhook_signal_duration_seconds_count', { outcome: 'signalled' }) >= 7);
     assert.equal(await stop(child), 0);
   });
 });
