@@ -17,6 +17,12 @@ export interface RunningWorker {
 
 let runtimeInstalled = false;
 
+/** Activity and workflow log lines carry workflowId `screening-<token>`: name the token as the API's lines do. */
+export function withPurchaseToken(meta: Record<string, unknown> | undefined): Record<string, unknown> {
+  const workflowId = typeof meta?.workflowId === 'string' ? meta.workflowId : undefined;
+  return workflowId?.startsWith('screening-') ? { ...meta, purchaseToken: workflowId.slice('screening-'.length) } : { ...meta };
+}
+
 /**
  * Sends the SDK's own logs (warnings and worse) through our logger, and leaves SIGINT/SIGTERM to
  * our shutdown sequence, which stops the HTTP API before the worker rather than at the same time.
@@ -38,10 +44,7 @@ function installRuntime(logger: Logger, metricsPort: number): void {
         // The worker's own INFO lines are bundler statistics and state changes: noise here.
         if (level === 'INFO' && meta?.sdkComponent === 'worker') return;
         const method = level.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error';
-        // Activity and workflow log lines carry workflowId `screening-<token>`: name the token too.
-        const workflowId = typeof meta?.workflowId === 'string' ? meta.workflowId : undefined;
-        const purchaseToken = workflowId?.startsWith('screening-') ? workflowId.slice('screening-'.length) : undefined;
-        sdk[method]({ ...meta, ...(purchaseToken ? { purchaseToken } : {}) }, message);
+        sdk[method](withPurchaseToken(meta), message);
       }),
     });
   } catch {

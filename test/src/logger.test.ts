@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { createApp } from '../../src/http/app';
 import { createLogger } from '../../src/logger';
 import { createMetrics } from '../../src/metrics';
+import { withPurchaseToken } from '../../src/worker-runtime';
 import { signedDelivery, uniqueToken } from '../support/deliveries';
 import { TEST_WEBHOOK_SECRET, testEnvironment } from '../support/environment';
 import { serve } from '../support/serve';
@@ -20,6 +21,15 @@ function capturingLogger() {
 }
 
 describe('logs', () => {
+  it('names the purchase token on worker lines, from the workflow id', () => {
+    assert.deepEqual(withPurchaseToken({ workflowId: 'screening-pt_9', activityType: 'notifyLandlord' }), {
+      workflowId: 'screening-pt_9',
+      activityType: 'notifyLandlord',
+      purchaseToken: 'pt_9',
+    });
+    assert.deepEqual(withPurchaseToken({ sdkComponent: 'worker' }), { sdkComponent: 'worker' });
+  });
+
   it('redacts personal fields wherever a log call passes them', async () => {
     const { logger, lines } = capturingLogger();
     logger.info({ email: 'a@example.com', tenant: { email: 'b@example.com', first_name: 'Ada' }, event: { landlord: { phone: '555' } }, purchaseToken: 'pt_1' }, 'x');
