@@ -13,7 +13,7 @@ import { startControllableSmtp } from '../support/controllable-smtp';
 import { uniqueToken } from '../support/deliveries';
 import { testEnvironment } from '../support/environment';
 import { TEST_REPORT_LINKS } from '../support/screening-worker';
-import { type SingleKeyStandIn, startSingleKeyStandIn } from '../support/singlekey-stand-in';
+import { type SingleKeyStandIn, startSingleKeyStandIn } from '../../src/singlekey/stand-in';
 
 /** The activities against real PostgreSQL, real SMTP servers and the SingleKey stand-in. */
 describe('activities', () => {

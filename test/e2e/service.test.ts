@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -7,9 +7,10 @@ import { simpleParser } from 'mailparser';
 import pg from 'pg';
 import { loadConfig } from '../../src/config';
 import { isAlive } from '../../src/embedded/managed-process';
-import { projectRoot, requireBinary } from '../../src/temporal-binaries';
+import { type ServicePorts, type ServiceProcess, startServiceProcess } from '../../src/embedded/service-process';
+import { requireBinary } from '../../src/temporal-binaries';
 import { signedDelivery, uniqueToken } from '../support/deliveries';
-import { type SingleKeyStandIn, startSingleKeyStandIn } from '../support/singlekey-stand-in';
+import { type SingleKeyStandIn, startSingleKeyStandIn } from '../../src/singlekey/stand-in';
 import { testEnvironment } from '../support/environment';
 import { freePort } from '../support/free-port';
 
@@ -26,8 +27,8 @@ describe('the service on embedded defaults (end to end)', function () {
 
   const temporalCli = requireBinary('cli', loadConfig({ PATH: process.env.PATH }));
   let dataDir: string;
-  let ports: { api: number; temporal: number; ui: number; postgres: number; smtp: number; workerMetrics: number };
-  let service: { child: ChildProcess; output: () => string } | undefined;
+  let ports: ServicePorts;
+  let service: ServiceProcess | undefined;
   let singlekey: SingleKeyStandIn;
   const token = uniqueToken('pt_e2e');
   const workflowId = `screening-${token}`;
@@ -48,44 +49,20 @@ describe('the service on embedded defaults (end to end)', function () {
     service = undefined;
   });
 
-  async function start(): Promise<{ child: ChildProcess; output: () => string }> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: projectRoot,
+  async function start(): Promise<ServiceProcess> {
+    service = await startServiceProcess({
+      dataDir,
+      ports,
       // Only what a newcomer's shell would have: none of TEMPORAL_ADDRESS, DATABASE_URL, SMTP_URL.
+      baseEnv: { PATH: process.env.PATH, HOME: process.env.HOME },
       env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        DATA_DIR: dataDir,
-        PORT: String(ports.api),
-        EMBEDDED_TEMPORAL_PORT: String(ports.temporal),
-        EMBEDDED_TEMPORAL_UI_PORT: String(ports.ui),
-        EMBEDDED_POSTGRES_PORT: String(ports.postgres),
-        EMBEDDED_SMTP_PORT: String(ports.smtp),
-        WORKER_METRICS_PORT: String(ports.workerMetrics),
-        // SingleKey itself is the one thing faked: a local stand-in for its report API.
         PUBLIC_BASE_URL: `http://127.0.0.1:${ports.api}`,
+        // SingleKey itself is the one thing faked: a local stand-in for its report API.
         SINGLEKEY_API_URL: singlekey.url,
         SINGLEKEY_API_TOKEN: singlekey.token,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const deadline = Date.now() + 120_000;
-    while (!output.includes('Screening service ready')) {
-      if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${output}`);
-      if (Date.now() > deadline) throw new Error(`service not ready in time:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    service = { child, output: () => output };
     return service;
-  }
-
-  async function stop(child: ChildProcess): Promise<number | null> {
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill('SIGINT');
-    return exited;
   }
 
   function temporal(...args: string[]) {
@@ -103,7 +80,7 @@ describe('the service on embedded defaults (end to end)', function () {
   }
 
   it('accepts a delivery signed with openssl, starts the workflow and records the screening', async () => {
-    const { child } = await start();
+    const running = await start();
     const secret = readFileSync(path.join(dataDir, 'webhook-secret'), 'utf8').trim();
     const body = JSON.stringify({
       event: 'invite.sent',
@@ -143,20 +120,20 @@ describe('the service on embedded defaults (end to end)', function () {
     const helperPids = ['temporal/temporal.pid', 'postgres/postgres.pid'].map((file) =>
       Number(readFileSync(path.join(dataDir, file), 'utf8').split('\n')[0]),
     );
-    assert.equal(await stop(child), 0);
+    assert.equal(await running.stop(), 0);
     for (const pid of helperPids) assert.equal(isAlive(pid), false, `helper process ${pid} still running after Ctrl-C`);
   });
 
   it('finds the same screening again after a restart', async () => {
-    const { child } = await start();
+    const running = await start();
     const description = JSON.parse((await temporal('workflow', 'describe', '--workflow-id', workflowId)).stdout);
     assert.equal(description.workflowExecutionInfo.status, 'WORKFLOW_EXECUTION_STATUS_RUNNING');
     assert.equal((await screeningRow())?.status, 'invited');
-    assert.equal(await stop(child), 0);
+    assert.equal(await running.stop(), 0);
   });
 
   it('completes a lifecycle sent out of order with duplicates, with exactly one landlord completion e-mail', async () => {
-    const { child } = await start();
+    const running = await start();
     const secret = readFileSync(path.join(dataDir, 'webhook-secret'), 'utf8').trim();
     const lifecycleToken = uniqueToken('pt_e2e_lifecycle');
     singlekey.ready(lifecycleToken, 728);
@@ -230,6 +207,6 @@ describe('the service on embedded defaults (end to end)', function () {
     assert.ok(value('screening_singlekey_calls_total', { endpoint: 'report_pdf', status: '200' }) >= 1);
     assert.ok(value('screening_screenings', { status: 'completed' }) >= 1);
     assert.ok(value('screening_webhook_signal_duration_seconds_count', { outcome: 'signalled' }) >= 7);
-    assert.equal(await stop(child), 0);
+    assert.equal(await running.stop(), 0);
   });
 });

@@ -6,7 +6,7 @@ import { createDb, type Db, migrateLatest } from '../../src/db';
 import { createMailer } from '../../src/mailer';
 import { createSingleKeyClient } from '../../src/singlekey/client';
 import { testEnvironment } from './environment';
-import { type SingleKeyStandIn, startSingleKeyStandIn } from './singlekey-stand-in';
+import { type SingleKeyStandIn, startSingleKeyStandIn } from '../../src/singlekey/stand-in';
 
 export const TEST_FROM = 'Screenings <screenings@example.test>';
 export const TEST_ALERTS = 'ops@example.test';

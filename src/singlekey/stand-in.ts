@@ -1,10 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { samplePdf } from '../../src/singlekey/sample-pdf';
+import { samplePdf } from './sample-pdf';
 
 /**
- * A minimal local stand-in for SingleKey's report API, for tests: reports are pending until a
- * test marks them ready (or failing with a status). Checks `Authorization: Token <token>`.
+ * A local stand-in for SingleKey's report API (tests, benchmark): reports are pending until marked
+ * ready (or failing with a status), or ready from the start with `readyByDefault`. Checks
+ * `Authorization: Token <token>`.
  */
 export interface SingleKeyStandIn {
   url: string;
@@ -17,7 +18,7 @@ export interface SingleKeyStandIn {
   close(): Promise<void>;
 }
 
-export async function startSingleKeyStandIn(token = 'test-api-token'): Promise<SingleKeyStandIn> {
+export async function startSingleKeyStandIn(token = 'test-api-token', options: { readyByDefault?: boolean } = {}): Promise<SingleKeyStandIn> {
   const reports = new Map<string, { score: number } | { status: number; retryAfter?: number }>();
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
@@ -34,14 +35,14 @@ export async function startSingleKeyStandIn(token = 'test-api-token'): Promise<S
     const pdf = /^\/api\/report_pdf\/([^/?]+)$/.exec(req.url ?? '');
     if (pdf) {
       const purchaseToken = decodeURIComponent(pdf[1]!);
-      if (!reports.has(purchaseToken)) return send(404, { detail: 'Not found.' });
+      if (!reports.has(purchaseToken) && !options.readyByDefault) return send(404, { detail: 'Not found.' });
       res.writeHead(200, { 'Content-Type': 'application/pdf' });
       return res.end(samplePdf(`Screening report ${purchaseToken}`));
     }
     const match = /^\/api\/report\/([^/?]+)$/.exec(req.url ?? '');
     if (!match) return send(404, { detail: 'Not found.' });
     const purchaseToken = decodeURIComponent(match[1]!);
-    const report = reports.get(purchaseToken);
+    const report = reports.get(purchaseToken) ?? (options.readyByDefault ? { score: 700 } : undefined);
     if (!report) return send(200, { success: false, detail: 'Report in progress' });
     if ('status' in report) return send(report.status, { detail: 'error' }, report.retryAfter ? { 'Retry-After': String(report.retryAfter) } : {});
     return send(200, {

@@ -1,0 +1,70 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { projectRoot } from '../temporal-binaries';
+
+export interface ServicePorts {
+  api: number;
+  temporal: number;
+  ui: number;
+  postgres: number;
+  smtp: number;
+  workerMetrics: number;
+}
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Sends SIGINT (Ctrl-C) and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts `src/main.ts` as `npm start` does, with only what a newcomer's shell would have plus the
+ * given data folder, ports and extra variables, and resolves once it prints that it is ready.
+ * Used by the end-to-end tests and the benchmark.
+ */
+export async function startServiceProcess(options: {
+  dataDir: string;
+  ports: ServicePorts;
+  env?: Record<string, string>;
+  baseEnv: { PATH?: string; HOME?: string };
+  readyTimeoutMs?: number;
+}): Promise<ServiceProcess> {
+  const { ports } = options;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: projectRoot,
+    env: {
+      ...options.baseEnv,
+      DATA_DIR: options.dataDir,
+      PORT: String(ports.api),
+      EMBEDDED_TEMPORAL_PORT: String(ports.temporal),
+      EMBEDDED_TEMPORAL_UI_PORT: String(ports.ui),
+      EMBEDDED_POSTGRES_PORT: String(ports.postgres),
+      EMBEDDED_SMTP_PORT: String(ports.smtp),
+      WORKER_METRICS_PORT: String(ports.workerMetrics),
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
+  while (!output.includes('Screening service ready')) {
+    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`service not ready in time:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    child,
+    output: () => output,
+    stop() {
+      if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGINT');
+      return exited;
+    },
+  };
+}
