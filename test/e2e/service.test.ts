@@ -12,7 +12,7 @@ import { requireBinary } from '../../src/temporal-binaries';
 import { signedDelivery, uniqueToken } from '../support/deliveries';
 import { type SingleKeyStandIn, startSingleKeyStandIn } from '../../src/singlekey/stand-in';
 import { testEnvironment } from '../support/environment';
-import { freePort } from '../support/free-port';
+import { freePort } from '../../src/embedded/free-port';
 
 const run = promisify(execFile);
 

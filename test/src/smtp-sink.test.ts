@@ -4,7 +4,7 @@ import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { startSmtpSink } from '../../src/embedded/smtp-sink';
 import { createMailer } from '../../src/mailer';
-import { freePort } from '../support/free-port';
+import { freePort } from '../../src/embedded/free-port';
 import { testEnvironment } from '../support/environment';
 
 /** A real SMTP conversation: nodemailer's pooled transport talking to the development mail sink. */

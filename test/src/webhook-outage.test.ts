@@ -11,7 +11,7 @@ import { requireBinary } from '../../src/temporal-binaries';
 import { workflowIdFor } from '../../workflows/messages';
 import { signedDelivery, uniqueToken } from '../support/deliveries';
 import { TEST_WEBHOOK_SECRET, testEnvironment } from '../support/environment';
-import { freePort } from '../support/free-port';
+import { freePort } from '../../src/embedded/free-port';
 import { serve } from '../support/serve';
 
 /** While Temporal is down the endpoint answers 503 (SingleKey retries); once it is back, the retry lands. */

@@ -7,7 +7,7 @@ import { startEmbeddedPostgres } from '../../src/embedded/postgres';
 import { type SavedMail, startSmtpSink } from '../../src/embedded/smtp-sink';
 import { startTemporalDevServer } from '../../src/embedded/temporal-dev-server';
 import { requireBinary } from '../../src/temporal-binaries';
-import { freePort } from './free-port';
+import { freePort } from '../../src/embedded/free-port';
 
 /**
  * The real components every integration test shares, started once per `npm test` run by the mocha

@@ -8,7 +8,7 @@ import { type ScreeningEvent, statusQuery, workflowIdFor } from '../../workflows
 import { startControllableSmtp } from '../support/controllable-smtp';
 import { uniqueToken } from '../support/deliveries';
 import { testEnvironment } from '../support/environment';
-import { freePort } from '../support/free-port';
+import { freePort } from '../../src/embedded/free-port';
 import { eventually, startScreeningWorker } from '../support/screening-worker';
 
 /**
