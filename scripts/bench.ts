@@ -3,6 +3,7 @@
  * starts the service on embedded defaults (with a SingleKey stand-in whose reports are ready at
  * once), measures it side by side in one run, prints a table and writes bench-results/<time>.json.
  * Figures on a shared machine are noisy: compare the ratios, not the absolute numbers.
+ * `--profile <dir>` writes V8 CPU profiles of the service (open them in Chrome DevTools).
  */
 import type { Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
@@ -27,6 +28,10 @@ const { values: args } = parseArgs({
     screenings: { type: 'string', default: '200' },
     burst: { type: 'string', default: '5000' },
     open: { type: 'string', default: '10000' },
+    /** Deliveries per second in the end-to-end phase; default half the measured ingest rate. */
+    'e2e-rate': { type: 'string' },
+    /** Folder for V8 CPU profiles of the service process (main thread and workflow threads). */
+    profile: { type: 'string' },
   },
 });
 const DURATION_MS = Number(args.duration) * 1000;
@@ -86,7 +91,13 @@ async function main(): Promise<void> {
     dataDir,
     ports,
     baseEnv: { PATH: process.env.PATH, HOME: process.env.HOME },
-    env: { LOG_LEVEL: 'warn', SINGLEKEY_API_URL: singlekey.url, SINGLEKEY_API_TOKEN: singlekey.token, PUBLIC_BASE_URL: `http://127.0.0.1:${ports.api}` },
+    env: {
+      LOG_LEVEL: 'warn',
+      SINGLEKEY_API_URL: singlekey.url,
+      SINGLEKEY_API_TOKEN: singlekey.token,
+      PUBLIC_BASE_URL: `http://127.0.0.1:${ports.api}`,
+    },
+    nodeArgs: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args.profile)}`] : [],
   });
   const secret = readFileSync(path.join(dataDir, 'webhook-secret'), 'utf8').trim();
   const client: Client = await connectClient(`127.0.0.1:${ports.temporal}`, 'default');
@@ -103,6 +114,16 @@ async function main(): Promise<void> {
     });
     await response.arrayBuffer();
     return { status: response.status, retryAfter: Number(response.headers.get('retry-after') ?? 0) };
+  }
+  /** Cumulative seconds the API spent answering webhooks and waiting for Temporal, from its /metrics. */
+  async function timeSpent(): Promise<{ request: number; signal: number }> {
+    const text = await (await fetch(`${api}/metrics`)).text();
+    const sum = (name: string) =>
+      text
+        .split('\n')
+        .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+        .reduce((total, line) => total + Number(line.split(' ').pop()), 0);
+    return { request: sum('screening_webhook_request_duration_seconds_sum'), signal: sum('screening_webhook_signal_duration_seconds_sum') };
   }
   const envelope = (e: ScreeningEvent, data: Record<string, unknown> = {}) =>
     JSON.stringify({ event: e.type, timestamp: e.occurredAt, webhook_id: e.dedupeKey, data: { purchase_token: e.purchaseToken, ...data } });
@@ -143,18 +164,24 @@ async function main(): Promise<void> {
     const ceilingDrain = await waitForRows('worker catching up (rows written)', `bench-${run}-`, started);
 
     say('\n[2/5] ingest: signed deliveries through POST /webhooks/singlekey');
+    const before = await timeSpent();
     const ingest = await closedLoop('deliveries', C, DURATION_MS, async (i) => {
       const { status } = await post(envelope(event(`bench-${run}-i${i}`, 'invite.sent')));
       if (status !== 200) throw new Error(`ingest answered ${status}`);
     });
     started += ingest.count;
+    const after = await timeSpent();
+    // Where an accepted delivery's time goes: waiting for Temporal versus everything else in the edge.
+    const inSignal = after.signal - before.signal;
+    const inRequest = after.request - before.request;
+    results.ingestBreakdown = { signalShare: round(inSignal / inRequest, 3), edgeMsPerRequest: round(((inRequest - inSignal) * 1000) / ingest.count, 2) };
     results.ceiling = { rps: round(ceiling.rps), p50: round(pct(ceiling.latencies, 50)), p99: round(pct(ceiling.latencies, 99)) };
     results.ingest = { rps: round(ingest.rps), p50: round(pct(ingest.latencies, 50)), p95: round(pct(ingest.latencies, 95)), p99: round(pct(ingest.latencies, 99)), ratio: round(ingest.rps / ceiling.rps, 2) };
     const backlogDrain = await waitForRows('worker catching up (rows written)', `bench-${run}-`, started);
     results.backlog = { afterCeiling: { screenings: ceiling.count, drainSeconds: round(ceilingDrain) }, afterIngest: { screenings: ingest.count, drainSeconds: round(backlogDrain) } };
 
-    say(`\n[3/5] end to end: ${N} lifecycles, 20 % duplicates, shuffled, at half the ingest rate`);
-    const rate = Math.max(1, ingest.rps / 2);
+    say(`\n[3/5] end to end: ${N} lifecycles, 20 % duplicates, shuffled, at ${args['e2e-rate'] ? `${args['e2e-rate']}/s` : 'half the ingest rate'}`);
+    const rate = args['e2e-rate'] ? Number(args['e2e-rate']) : Math.max(1, ingest.rps / 2);
     const deliveries: { token: string; type: ScreeningEvent['type']; body: string; first: boolean }[] = [];
     for (let s = 0; s < N; s += 1) {
       const token = `bench-${run}-e${s}`;
@@ -306,6 +333,7 @@ function render(r: Record<string, any>): string {
     ['ceiling: signal-with-start', `${r.ceiling.rps}/s  p50 ${r.ceiling.p50} ms  p99 ${r.ceiling.p99} ms  (c=${r.options.concurrency})`],
     ['ingest: signed deliveries', `${r.ingest.rps}/s  p50 ${r.ingest.p50} ms  p95 ${r.ingest.p95} ms  p99 ${r.ingest.p99} ms`],
     ['ingest / ceiling', `${r.ingest.ratio}`],
+    ['  time in signal-with-start', `${Math.round(r.ingestBreakdown.signalShare * 100)} % of each request; the edge itself ${r.ingestBreakdown.edgeMsPerRequest} ms`],
     ['worker catching up after ceiling', `${r.backlog.afterCeiling.screenings} new screenings recorded ${r.backlog.afterCeiling.drainSeconds} s after the phase`],
     ['worker catching up after ingest', `${r.backlog.afterIngest.screenings} new screenings recorded ${r.backlog.afterIngest.drainSeconds} s after the phase`],
     ['end to end', `${r.endToEnd.screenings} screenings, ${r.endToEnd.deliveries} deliveries at ${r.endToEnd.rate}/s: all completed in ${r.endToEnd.allCompletedSeconds} s`],

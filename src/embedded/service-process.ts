@@ -27,10 +27,12 @@ export async function startServiceProcess(options: {
   ports: ServicePorts;
   env?: Record<string, string>;
   baseEnv: { PATH?: string; HOME?: string };
+  /** Extra Node.js flags (the benchmark's `--cpu-prof`). */
+  nodeArgs?: string[];
   readyTimeoutMs?: number;
 }): Promise<ServiceProcess> {
   const { ports } = options;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'], {
     cwd: projectRoot,
     env: {
       ...options.baseEnv,
