@@ -5,14 +5,11 @@ import {
   continueAsNew,
   log,
   metricMeter,
-  proxyActivities,
-  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
 import {
   type EventRecord,
   type ScreeningEvent,
@@ -36,9 +33,8 @@ import {
   statusOf,
   transition,
 } from './screening-machine';
+import { bookkeeping, quick, reconciliation, reports } from './activity-stubs';
 import { durationMs } from './durations';
-
-type Activities = ReturnType<typeof createActivities>;
 
 /** What a run hands to the next one when it continues as new. */
 interface Carried {
@@ -55,38 +51,6 @@ interface Carried {
 function isSkippedForRecipient(result: unknown): boolean {
   return typeof result === 'object' && result !== null && (result as { outcome?: string }).outcome === 'skipped_no_recipient';
 }
-
-/** Quick effects: mail and the read model. Retried for a day, then reported as failed in the query. */
-const quick = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-  scheduleToCloseTimeout: '24 hours',
-});
-
-/**
- * Bookkeeping writes (read model, delivery log) run as local activities: in the worker, recorded in
- * the history as markers, with no task queue round trip through the Temporal server. They happen on
- * every delivery, so this is most of the server's work per delivery saved (see README, Benchmarks).
- */
-const bookkeeping = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-  scheduleToCloseTimeout: '1 hour',
-});
-
-/** The report archive: SingleKey may take a while to serve the report after announcing it. */
-const reports = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '30 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes', nonRetryableErrorTypes: ['SingleKeyRejected'] },
-  scheduleToCloseTimeout: '24 hours',
-});
-
-/** Reconciliation polls the report API with backoff (30 s, 1 min, 2 min, ... capped at 1 h) for 12 h, then gives up. */
-const reconciliation = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '30 seconds', backoffCoefficient: 2, maximumInterval: '1 hour', nonRetryableErrorTypes: ['SingleKeyRejected'] },
-  scheduleToCloseTimeout: '12 hours',
-});
 
 /**
  * One screening, for its whole life: a thin interpreter around the pure state machine. It applies
