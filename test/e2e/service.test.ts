@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { simpleParser } from 'mailparser';
 import pg from 'pg';
 import { loadConfig } from '../../src/config';
-import { isAlive } from '../../src/embedded/managed-process';
+import { isAlive, stopLeftover } from '../../src/embedded/managed-process';
 import { type ServicePorts, type ServiceProcess, startServiceProcess } from '../../src/embedded/service-process';
 import { requireBinary } from '../../src/temporal-binaries';
 import { signedDelivery, uniqueToken } from '../support/deliveries';
@@ -41,12 +41,18 @@ describe('the service on embedded defaults (end to end)', function () {
 
   after(() => singlekey.close());
 
+  // Also when a test failed half-way: stop the service as Ctrl-C would (SIGKILL only if it hangs),
+  // then end whatever a killed service could have left behind.
   afterEach(async () => {
     if (service && service.child.exitCode === null) {
-      service.child.kill('SIGKILL');
-      await new Promise((resolve) => service!.child.once('exit', resolve));
+      const running = service;
+      const hung = setTimeout(() => running.child.kill('SIGKILL'), 30_000);
+      await running.stop();
+      clearTimeout(hung);
     }
     service = undefined;
+    await stopLeftover(path.join(dataDir, 'temporal', 'temporal.pid'));
+    await stopLeftover(path.join(dataDir, 'postgres', 'postgres.pid'), 'SIGINT');
   });
 
   async function start(): Promise<ServiceProcess> {
