@@ -7,6 +7,8 @@ import type { Db } from './db';
  * Written by the workflow (applied, duplicate) and by the HTTP edge (unknown, late).
  */
 export async function recordEventRows(db: Db, records: EventRecord[]): Promise<void> {
+  // Row by row: a batch often holds the same dedupe key twice (a delivery and its repeat), which a
+  // single multi-row INSERT ... ON CONFLICT DO UPDATE refuses ("cannot affect row a second time").
   for (const record of records) {
     await db('screening_events')
       .insert({
