@@ -10,7 +10,7 @@
  *   a key that is requested at most once per screening; so the set of requested effects is the same
  *   for any order and any number of repeats.
  */
-import type { ScreeningEvent, ScreeningFacts, ScreeningStatus } from './messages';
+import type { Milestones, ScreeningEvent, ScreeningFacts, ScreeningStatus } from './messages';
 
 export type Milestone = 'submitted' | 'completed' | 'failed' | 'expired';
 
@@ -108,6 +108,10 @@ export function isTerminal(status: ScreeningStatus): boolean {
 }
 
 export function transition(previous: ScreeningState, input: MachineInput, now: string): Transition {
+  // A repeated delivery is answered before any copying: floods of duplicates are the common case.
+  if (input.kind === 'delivery' && previous.appliedKeys.includes(input.event.dedupeKey)) {
+    return { state: previous, effects: [], changed: false };
+  }
   // JSON round trip rather than structuredClone, which the workflow sandbox may not offer.
   const state = JSON.parse(JSON.stringify(previous)) as ScreeningState;
   const effects: Effect[] = [];
@@ -122,7 +126,6 @@ export function transition(previous: ScreeningState, input: MachineInput, now: s
   switch (input.kind) {
     case 'delivery': {
       const { event } = input;
-      if (state.appliedKeys.includes(event.dedupeKey)) return { state: previous, effects: [], changed: false };
       state.appliedKeys.push(event.dedupeKey);
       state.timeline.push({ type: event.type, occurredAt: event.occurredAt, appliedAt: now, dedupeKey: event.dedupeKey });
       state.clock.firstSeen ??= now;
@@ -163,30 +166,29 @@ export function transition(previous: ScreeningState, input: MachineInput, now: s
   return { state: changed ? state : previous, effects, changed };
 }
 
+/** The milestone each event dates (completion and failure are dated with their outcome, below). */
+const momentOf: Partial<Record<ScreeningEvent['type'], Milestones>> = {
+  'invite.sent': 'invited',
+  'invite.opened': 'inviteOpened',
+  'form.opened': 'formOpened',
+  'screening.submitted': 'submitted',
+  'screening.payment_captured': 'paymentCaptured',
+  'report.partial': 'partialReport',
+};
+
+/** Events that show the tenant was invited: reminders and expiry count from the first of them. */
+const showsInvitation: ReadonlySet<ScreeningEvent['type']> = new Set(['invite.sent', 'invite.opened', 'form.opened']);
+
 function applyEvent(state: ScreeningState, event: ScreeningEvent, now: string, request: (effect: Effect) => void): void {
+  const moment = momentOf[event.type];
+  if (moment) earliest(state.moments, moment, event.occurredAt);
+  if (showsInvitation.has(event.type)) state.clock.invited ??= now;
   switch (event.type) {
-    case 'invite.sent':
-      earliest(state.moments, 'invited', event.occurredAt);
-      state.clock.invited ??= now;
-      break;
-    case 'invite.opened':
-      earliest(state.moments, 'inviteOpened', event.occurredAt);
-      state.clock.invited ??= now;
-      break;
-    case 'form.opened':
-      earliest(state.moments, 'formOpened', event.occurredAt);
-      state.clock.invited ??= now;
-      break;
     case 'screening.submitted':
-      earliest(state.moments, 'submitted', event.occurredAt);
       state.clock.submitted ??= now;
       request({ kind: 'notify_landlord', milestone: 'submitted' });
       break;
-    case 'screening.payment_captured':
-      earliest(state.moments, 'paymentCaptured', event.occurredAt);
-      break;
     case 'report.partial':
-      earliest(state.moments, 'partialReport', event.occurredAt);
       request({ kind: 'fetch_report', scope: 'partial' });
       break;
     case 'screening.completed':
