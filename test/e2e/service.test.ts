@@ -75,14 +75,19 @@ describe('the service on embedded defaults (end to end)', function () {
     return run(temporalCli, [...args, '--address', `127.0.0.1:${ports.temporal}`, '--output', 'json']);
   }
 
-  async function screeningRow() {
+  /** One query against the service's embedded PostgreSQL, as `psql` would run it. */
+  async function sql(text: string, params: unknown[]) {
     const client = new pg.Client({ connectionString: `postgres://postgres:postgres@127.0.0.1:${ports.postgres}/screenings` });
     await client.connect();
     try {
-      return (await client.query('select status, external_customer_id from screenings where purchase_token = $1', [token])).rows[0];
+      return await client.query(text, params);
     } finally {
       await client.end();
     }
+  }
+
+  async function screeningRow() {
+    return (await sql('select status, external_customer_id from screenings where purchase_token = $1', [token])).rows[0];
   }
 
   it('accepts a delivery signed with openssl, starts the workflow and records the screening', async () => {
@@ -165,27 +170,20 @@ describe('the service on embedded defaults (end to end)', function () {
     }
     assert.equal(view?.status, 'completed');
     assert.match((await temporal('workflow', 'list', '--query', `ScreeningStatus="completed" AND SingleKeyScore=728`)).stdout, new RegExp(id));
-    const client = new pg.Client({ connectionString: `postgres://postgres:postgres@127.0.0.1:${ports.postgres}/screenings` });
-    await client.connect();
-    let archivedPdf: Buffer;
-    try {
-      const { rows } = await client.query('select status, singlekey_score, submitted_at is not null and completed_at is not null as timed from screenings where purchase_token = $1', [lifecycleToken]);
-      assert.deepEqual(rows, [{ status: 'completed', singlekey_score: 728, timed: true }]);
-      const ledger = await client.query('select kind, status from notifications where purchase_token = $1 order by kind', [lifecycleToken]);
-      assert.deepEqual(ledger.rows, [{ kind: 'landlord_completed', status: 'sent' }]);
-      const reports = await client.query("select pdf from reports where purchase_token = $1 and scope = 'full' and pdf is not null", [lifecycleToken]);
-      assert.equal(reports.rowCount, 1);
-      archivedPdf = reports.rows[0].pdf as Buffer;
-      const logged = await client.query('select outcome, repeats from screening_events where purchase_token = $1 order by dedupe_key', [lifecycleToken]);
-      assert.deepEqual(logged.rows, [
-        { outcome: 'applied', repeats: 0 },
-        { outcome: 'applied', repeats: 0 },
-        { outcome: 'applied', repeats: 1 },
-        { outcome: 'applied', repeats: 2 },
-      ]);
-    } finally {
-      await client.end();
-    }
+    const { rows } = await sql('select status, singlekey_score, submitted_at is not null and completed_at is not null as timed from screenings where purchase_token = $1', [lifecycleToken]);
+    assert.deepEqual(rows, [{ status: 'completed', singlekey_score: 728, timed: true }]);
+    const ledger = await sql('select kind, status from notifications where purchase_token = $1 order by kind', [lifecycleToken]);
+    assert.deepEqual(ledger.rows, [{ kind: 'landlord_completed', status: 'sent' }]);
+    const reports = await sql("select pdf from reports where purchase_token = $1 and scope = 'full' and pdf is not null", [lifecycleToken]);
+    assert.equal(reports.rowCount, 1);
+    const archivedPdf = reports.rows[0].pdf as Buffer;
+    const logged = await sql('select outcome, repeats from screening_events where purchase_token = $1 order by dedupe_key', [lifecycleToken]);
+    assert.deepEqual(logged.rows, [
+      { outcome: 'applied', repeats: 0 },
+      { outcome: 'applied', repeats: 0 },
+      { outcome: 'applied', repeats: 1 },
+      { outcome: 'applied', repeats: 2 },
+    ]);
     const mailFolder = path.join(dataDir, 'mail');
     const completionMails = [];
     for (const file of readdirSync(mailFolder)) {
