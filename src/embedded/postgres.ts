@@ -86,7 +86,11 @@ async function initialiseCluster(pgdata: string, port: number, logFile: string):
   } catch (error) {
     const { stdout = '', stderr = '', message } = error as { stdout?: string; stderr?: string; message: string };
     appendFileSync(logFile, `${stdout}${stderr}`);
-    throw new Error(`PostgreSQL cluster could not be created in ${pgdata}: ${stderr.trim() || message}`, { cause: error });
+    // Run as root, PostgreSQL runs as the `postgres` user, which cannot enter a folder below e.g. /root (mode 0700).
+    const hint = /Permission denied/.test(stderr)
+      ? ` (PostgreSQL runs as the "postgres" user here, which must be able to enter every folder above ${pgdata}; set DATA_DIR to such a folder, or make them world-executable)`
+      : '';
+    throw new Error(`PostgreSQL cluster could not be created in ${pgdata}: ${stderr.trim() || message}${hint}`, { cause: error });
   }
 }
 
