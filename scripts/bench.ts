@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   // As root, PostgreSQL runs as the `postgres` user, which must be able to enter the folder.
   chmodSync(dataDir, 0o755);
   const ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), postgres: await freePort(), smtp: await freePort(), workerMetrics: await freePort() };
-  const singlekey = await startSingleKeyStandIn('bench-token', { readyByDefault: true });
+  const singlekey = await startSingleKeyStandIn({ token: 'bench-token', readyByDefault: true });
   say(`starting the service on embedded defaults in ${dataDir} ...`);
   const service = await startServiceProcess({
     dataDir,

@@ -54,7 +54,7 @@ const envSchema = z.object({
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   REPORT_LINK_SECRET: optionalText,
   REPORT_LINK_TTL: duration.default('30d' as StringValue),
-  SINGLEKEY_API_URL: z.url({ protocol: /^https?$/ }).default('https://sandbox.singlekey.com'),
+  SINGLEKEY_API_URL: z.url({ protocol: /^https?$/ }).optional(),
   SINGLEKEY_API_TOKEN: optionalText,
   SINGLEKEY_WEBHOOK_SECRETS: optionalText.transform((value) =>
     (value ?? '')
@@ -75,6 +75,7 @@ const envSchema = z.object({
   EMBEDDED_TEMPORAL_UI_PORT: port.default(8233),
   EMBEDDED_POSTGRES_PORT: port.default(5433),
   EMBEDDED_SMTP_PORT: port.default(2525),
+  EMBEDDED_SINGLEKEY_PORT: port.default(8400),
   TEMPORAL_CLI_PATH: optionalText,
   TEMPORAL_TEST_SERVER_PATH: optionalText,
   PATH: z.string().default(''),
@@ -102,7 +103,8 @@ export interface Config {
     ttl: StringValue;
   };
   singlekey: {
-    apiUrl: string;
+    /** Unset: `npm start` runs the local stand-in; the API and worker alone use SingleKey's sandbox. */
+    apiUrl?: string;
     apiToken?: string;
     /** Newest first; a delivery signed with any of them is accepted. */
     webhookSecrets: string[];
@@ -121,6 +123,7 @@ export interface Config {
     temporalUiPort: number;
     postgresPort: number;
     smtpPort: number;
+    singlekeyPort: number;
   };
   binaries: { temporalCli?: string; temporalTestServer?: string; searchPath: string };
 }
@@ -161,7 +164,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ttl: e.REPORT_LINK_TTL,
     },
     singlekey: {
-      apiUrl: e.SINGLEKEY_API_URL.replace(/\/+$/, ''),
+      apiUrl: e.SINGLEKEY_API_URL?.replace(/\/+$/, ''),
       apiToken: e.SINGLEKEY_API_TOKEN,
       webhookSecrets: e.SINGLEKEY_WEBHOOK_SECRETS,
       handshakeToken: e.SINGLEKEY_HANDSHAKE_TOKEN,
@@ -179,10 +182,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       temporalUiPort: e.EMBEDDED_TEMPORAL_UI_PORT,
       postgresPort: e.EMBEDDED_POSTGRES_PORT,
       smtpPort: e.EMBEDDED_SMTP_PORT,
+      singlekeyPort: e.EMBEDDED_SINGLEKEY_PORT,
     },
     binaries: { temporalCli: e.TEMPORAL_CLI_PATH, temporalTestServer: e.TEMPORAL_TEST_SERVER_PATH, searchPath: e.PATH },
   };
 }
+
+/** SingleKey's public sandbox: where the API and worker alone go when SINGLEKEY_API_URL is unset. */
+export const SINGLEKEY_SANDBOX_URL = 'https://sandbox.singlekey.com';
 
 /** The variable names `loadConfig` understands (used to check deployment files). */
 export const knownVariables: readonly string[] = Object.keys(envSchema.shape);

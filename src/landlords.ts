@@ -17,7 +17,7 @@ runEntrypoint(async (config, logger, shutdown) => {
   if (command === 'set' && !z.email().safeParse(email).success) throw new UsageError(`${email} is not an e-mail address`);
   let url = config.databaseUrl;
   if (!url) {
-    const postgres = await startEmbeddedPostgres({ dir: path.join(config.embedded.dataDir, 'postgres'), port: config.embedded.postgresPort });
+    const postgres = await startEmbeddedPostgres({ dir: path.join(config.embedded.dataDir, 'postgres'), port: config.embedded.postgresPort, shareRunning: true });
     shutdown.add('PostgreSQL', postgres.stop);
     url = postgres.url;
   }

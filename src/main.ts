@@ -7,6 +7,7 @@ import path from 'node:path';
 import { assertWebhookAuthConfigured, type Config } from './config';
 import { createDb, migrateLatest } from './db';
 import { loadOrCreateDevSecret } from './embedded/dev-secret';
+import { startEmbeddedSingleKey, useDevWebhookCredentials } from './embedded/singlekey-sandbox';
 import { startEmbeddedPostgres } from './embedded/postgres';
 import { startSmtpSink } from './embedded/smtp-sink';
 import { startTemporalDevServer } from './embedded/temporal-dev-server';
@@ -24,11 +25,7 @@ async function main(config: Config, logger: Logger, shutdown: Shutdown): Promise
   const { dataDir } = config.embedded;
   const summary: [string, string][] = [];
 
-  if (config.singlekey.webhookSecrets.length === 0 && !config.singlekey.handshakeToken) {
-    const dev = loadOrCreateDevSecret(dataDir, 'webhook-secret', 'whsec_dev_');
-    config.singlekey.webhookSecrets = [dev.secret];
-    summary.push(['Webhook secret', `${dev.secret}  (development; kept in ${dev.file})`]);
-  }
+  summary.push(...useDevWebhookCredentials(config));
   assertWebhookAuthConfigured(config);
   config.reportLinks.secret ??= loadOrCreateDevSecret(dataDir, 'report-link-secret', 'rls_dev_').secret;
 
@@ -55,6 +52,15 @@ async function main(config: Config, logger: Logger, shutdown: Shutdown): Promise
   const mailer = createMailer(smtpUrl);
   shutdown.add('mail transport', async () => mailer.close());
   mailer.verify().catch((error: unknown) => logger.warn({ err: error }, 'SMTP server not reachable yet; mail will be retried'));
+
+  if (config.singlekey.apiUrl) {
+    summary.push(['SingleKey', `${config.singlekey.apiUrl} (SINGLEKEY_API_URL)`]);
+  } else {
+    const standIn = await startEmbeddedSingleKey(config, logger);
+    shutdown.add('SingleKey stand-in', standIn.close);
+    config.singlekey.apiUrl = standIn.url;
+    summary.push(['SingleKey', `${standIn.url}  (local stand-in; try: npm run simulate -- happy)`]);
+  }
 
   const db = createDb(databaseUrl, 10, logger);
   shutdown.add('database pool', () => db.destroy());

@@ -13,6 +13,7 @@ runEntrypoint(async (config, logger, shutdown) => {
     const postgres = await startEmbeddedPostgres({
       dir: path.join(config.embedded.dataDir, 'postgres'),
       port: config.embedded.postgresPort,
+      shareRunning: true,
     });
     shutdown.add('PostgreSQL', postgres.stop);
     url = postgres.url;

@@ -1,7 +1,7 @@
 import { metricMeter as activityMetrics } from '@temporalio/activity';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { type Config, requireSetting } from './config';
+import { type Config, requireSetting, SINGLEKEY_SANDBOX_URL } from './config';
 import { msToNumber } from '@temporalio/common';
 import type { Db } from './db';
 import type { Logger } from './logger';
@@ -67,7 +67,7 @@ export async function startWorker(opts: { config: Config; address: string; db: D
       mailer,
       mail: config.mail,
       singlekey: createSingleKeyClient({
-        apiUrl: config.singlekey.apiUrl,
+        apiUrl: config.singlekey.apiUrl ?? SINGLEKEY_SANDBOX_URL,
         apiToken: config.singlekey.apiToken,
         // Calls happen inside activities, whose metric meter exports through the worker's endpoint.
         onCall: (endpoint, status) => activityMetrics.createCounter('screening_singlekey_calls', 'calls', 'SingleKey API calls by endpoint and status').add(1, { endpoint, status }),

@@ -48,7 +48,8 @@ export function startManagedProcess(options: StartOptions): ManagedProcess {
     closeSync(log);
   }
   if (child.pid === undefined) throw new Error(`${options.name} could not be started (${options.command})`);
-  writeFileSync(options.pidFile, `${child.pid}\n${options.command}\n`);
+  // pid, command (to recognise it later), and the owner: a pid file whose owner still runs is not a leftover.
+  writeFileSync(options.pidFile, `${child.pid}\n${options.command}\n${process.pid}\n`);
   running.add(child);
   installExitHook();
 
@@ -74,18 +75,42 @@ export function startManagedProcess(options: StartOptions): ManagedProcess {
   };
 }
 
-/** Ends a process recorded in `pidFile` by an earlier run that did not shut down cleanly. */
+/**
+ * The pid of the live process (another `npm start`) that owns the helper recorded in `pidFile`,
+ * when that helper still runs; undefined when it is gone or was left behind by a dead owner.
+ */
+export function liveOwner(pidFile: string): number | undefined {
+  const recorded = readPidFile(pidFile);
+  if (!recorded?.owner || recorded.owner === process.pid || !isAlive(recorded.owner) || !runs(recorded.pid, recorded.command)) return undefined;
+  return recorded.owner;
+}
+
+/**
+ * Ends a process recorded in `pidFile` by an earlier run that did not shut down cleanly. One whose
+ * owner still runs is left alone (see `liveOwner`).
+ */
 export async function stopLeftover(pidFile: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<boolean> {
-  if (!existsSync(pidFile)) return false;
-  const [pidText = '', command = ''] = readFileSync(pidFile, 'utf8').split('\n');
-  const pid = Number.parseInt(pidText, 10);
+  const recorded = readPidFile(pidFile);
+  if (!recorded || liveOwner(pidFile) !== undefined) return false;
   rmSync(pidFile, { force: true });
   // The pid may have been reused by an unrelated process since; only end it if it still runs our command.
-  if (!Number.isInteger(pid) || pid <= 1 || !command || !isAlive(pid) || !commandOf(pid).includes(command)) return false;
-  signalGroup(pid, signal);
-  for (let waited = 0; waited < 15_000 && isAlive(pid); waited += 100) await sleep(100);
-  if (isAlive(pid)) signalGroup(pid, 'SIGKILL');
+  if (!runs(recorded.pid, recorded.command)) return false;
+  signalGroup(recorded.pid, signal);
+  for (let waited = 0; waited < 15_000 && isAlive(recorded.pid); waited += 100) await sleep(100);
+  if (isAlive(recorded.pid)) signalGroup(recorded.pid, 'SIGKILL');
   return true;
+}
+
+function readPidFile(pidFile: string): { pid: number; command: string; owner?: number } | undefined {
+  if (!existsSync(pidFile)) return undefined;
+  const [pidText = '', command = '', ownerText = ''] = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number.parseInt(pidText, 10);
+  const owner = Number.parseInt(ownerText, 10);
+  return { pid, command, owner: Number.isInteger(owner) ? owner : undefined };
+}
+
+function runs(pid: number, command: string): boolean {
+  return Number.isInteger(pid) && pid > 1 && command !== '' && isAlive(pid) && commandOf(pid).includes(command);
 }
 
 function commandOf(pid: number): string {

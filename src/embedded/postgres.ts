@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { sleep, startManagedProcess, stopLeftover } from './managed-process';
+import { liveOwner, sleep, startManagedProcess, stopLeftover } from './managed-process';
 
 export interface EmbeddedPostgresOptions {
   /** Folder holding the cluster (`pgdata/`), its log and pid file; reused across starts. */
@@ -11,6 +11,11 @@ export interface EmbeddedPostgresOptions {
   port: number;
   database?: string;
   startTimeoutMs?: number;
+  /**
+   * When another process (a running `npm start`) owns the cluster: use its server rather than fail
+   * (`npm run landlords`, `npm run migrate` next to the running service).
+   */
+  shareRunning?: boolean;
 }
 
 export interface EmbeddedPostgres {
@@ -36,6 +41,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const logFile = path.join(options.dir, 'postgres.log');
   const database = options.database ?? 'screenings';
   mkdirSync(options.dir, { recursive: true });
+  const inUseBy = liveOwner(pidFile);
+  if (inUseBy !== undefined) {
+    if (!options.shareRunning) throw new Error(`the PostgreSQL cluster in ${options.dir} belongs to running process ${inUseBy} (another npm start?); stop it or use another DATA_DIR`);
+    await ensureDatabase(urlFor(options.port, 'postgres'), database);
+    return { url: urlFor(options.port, database), logFile, stop: async () => undefined };
+  }
   await stopLeftover(pidFile, 'SIGINT');
 
   if (!existsSync(path.join(pgdata, 'PG_VERSION'))) await initialiseCluster(pgdata, options.port, logFile);

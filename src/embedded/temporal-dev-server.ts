@@ -2,7 +2,7 @@ import { Connection } from '@temporalio/client';
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { searchAttributeTypes } from '../../workflows/messages';
-import { type ManagedProcess, sleep, startManagedProcess, stopLeftover } from './managed-process';
+import { liveOwner, type ManagedProcess, sleep, startManagedProcess, stopLeftover } from './managed-process';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -33,6 +33,8 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   mkdirSync(options.dir, { recursive: true });
   const pidFile = path.join(options.dir, 'temporal.pid');
   const logFile = path.join(options.dir, 'temporal.log');
+  const owner = liveOwner(pidFile);
+  if (owner !== undefined) throw new Error(`the Temporal dev server of ${options.dir} belongs to running process ${owner} (another npm start?); stop it or use another DATA_DIR`);
   await stopLeftover(pidFile);
   const address = `127.0.0.1:${options.port}`;
   const args = [

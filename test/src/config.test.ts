@@ -10,7 +10,7 @@ describe('loadConfig', () => {
     assert.equal(config.temporal.taskQueue, 'screenings');
     assert.equal(config.databaseUrl, undefined);
     assert.equal(config.smtpUrl, undefined);
-    assert.equal(config.singlekey.apiUrl, 'https://sandbox.singlekey.com');
+    assert.equal(config.singlekey.apiUrl, undefined);
     assert.equal(config.singlekey.toleranceSeconds, 300);
     assert.deepEqual(config.singlekey.webhookSecrets, []);
     assert.deepEqual(config.lifecycle, {
