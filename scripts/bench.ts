@@ -13,8 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config';
 import { createDb, type Db } from '../src/db';
-import { freePort } from '../src/embedded/free-port';
-import { startServiceProcess } from '../src/embedded/service-process';
+import { freeServicePorts, startServiceProcess } from '../src/embedded/service-process';
 import { startSingleKeyStandIn } from '../src/singlekey/stand-in';
 import { connectClient } from '../src/temporal/connect';
 import { projectRoot } from '../src/temporal-binaries';
@@ -84,7 +83,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'screenings-bench-'));
   // As root, PostgreSQL runs as the `postgres` user, which must be able to enter the folder.
   chmodSync(dataDir, 0o755);
-  const ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), postgres: await freePort(), smtp: await freePort(), workerMetrics: await freePort() };
+  const ports = await freeServicePorts();
   const singlekey = await startSingleKeyStandIn({ token: 'bench-token', readyByDefault: true });
   say(`starting the service on embedded defaults in ${dataDir} ...`);
   const service = await startServiceProcess({

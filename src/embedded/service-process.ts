@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { projectRoot } from '../temporal-binaries';
+import { freePort } from './free-port';
 
 export interface ServicePorts {
   api: number;
@@ -8,6 +9,20 @@ export interface ServicePorts {
   postgres: number;
   smtp: number;
   workerMetrics: number;
+  singlekey: number;
+}
+
+/** A free port for each part, so a test or benchmark run does not meet a running `npm start`. */
+export async function freeServicePorts(): Promise<ServicePorts> {
+  return {
+    api: await freePort(),
+    temporal: await freePort(),
+    ui: await freePort(),
+    postgres: await freePort(),
+    smtp: await freePort(),
+    workerMetrics: await freePort(),
+    singlekey: await freePort(),
+  };
 }
 
 export interface ServiceProcess {
@@ -43,6 +58,7 @@ export async function startServiceProcess(options: {
       EMBEDDED_POSTGRES_PORT: String(ports.postgres),
       EMBEDDED_SMTP_PORT: String(ports.smtp),
       WORKER_METRICS_PORT: String(ports.workerMetrics),
+      EMBEDDED_SINGLEKEY_PORT: String(ports.singlekey),
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -47,6 +47,8 @@ export interface StandInOptions {
   defaultSpeed?: number;
   /** Told about every delivery attempt. */
   onAttempt?: (purchaseToken: string, attempt: DeliveryAttempt) => void;
+  /** Milliseconds since the epoch for the report API's notion of progress (tests move it by hand). */
+  now?: () => number;
 }
 
 export const DEFAULT_SPEED = 60;
@@ -90,6 +92,8 @@ export async function startSingleKeyStandIn(options: StandInOptions = {}): Promi
   const played = new Map<string, Played>();
   const overrides = new Map<string, Override>();
   const requests: string[] = [];
+  const now = options.now ?? Date.now;
+  const minuteOf = (entry: Played) => ((now() - entry.createdAt) * entry.speed) / 60_000;
   const app = new Koa();
   const router = new Router();
   let url = '';
@@ -140,7 +144,7 @@ export async function startSingleKeyStandIn(options: StandInOptions = {}): Promi
       score: request.sandbox_score,
     };
     const speed = request.sandbox_speed ?? options.defaultSpeed ?? DEFAULT_SPEED;
-    const entry: Played = { screening, scenario, format: request.sandbox_format, speed, createdAt: Date.now() };
+    const entry: Played = { screening, scenario, format: request.sandbox_format, speed, createdAt: now() };
     if (request.callback_url) {
       entry.playback = startPlayback({
         steps: stepsIn(scenario, request.sandbox_format),
@@ -245,10 +249,6 @@ export async function startSingleKeyStandIn(options: StandInOptions = {}): Promi
       });
     },
   };
-}
-
-function minuteOf(entry: Played): number {
-  return ((Date.now() - entry.createdAt) * entry.speed) / 60_000;
 }
 
 function playbackProblem(scenario: Scenario, format: 'envelope' | 'flat' | 'portal', credentials: WebhookCredentials | undefined): string | undefined {

@@ -7,12 +7,11 @@ import { simpleParser } from 'mailparser';
 import pg from 'pg';
 import { loadConfig } from '../../src/config';
 import { isAlive, stopLeftover } from '../../src/embedded/managed-process';
-import { type ServicePorts, type ServiceProcess, startServiceProcess } from '../../src/embedded/service-process';
+import { freeServicePorts, type ServicePorts, type ServiceProcess, startServiceProcess } from '../../src/embedded/service-process';
 import { requireBinary } from '../../src/temporal-binaries';
 import { signedDelivery, uniqueToken } from '../support/deliveries';
 import { type SingleKeyStandIn, startSingleKeyStandIn } from '../../src/singlekey/stand-in';
 import { testEnvironment } from '../support/environment';
-import { freePort } from '../../src/embedded/free-port';
 
 const run = promisify(execFile);
 
@@ -35,7 +34,7 @@ describe('the service on embedded defaults (end to end)', function () {
 
   before(async () => {
     dataDir = path.join(testEnvironment().root, 'e2e-data');
-    ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), postgres: await freePort(), smtp: await freePort(), workerMetrics: await freePort() };
+    ports = await freeServicePorts();
     singlekey = await startSingleKeyStandIn();
   });
 
