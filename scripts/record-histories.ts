@@ -5,7 +5,9 @@
  * *new* screenings and no screening started with the old code can still be running; otherwise keep
  * the old histories and guard the change with `patched()` (see README, "Changing the workflow").
  *
- * Activities are stand-ins that succeed at once: a history records their results, not their work.
+ * Activities are stand-ins that succeed at once (the report API stays "in progress" for the
+ * reconciliation-superseded screening): a history records their results, not their work.
+ * `npm run histories:record -- <name> ...` records only the named screenings, keeping the others.
  */
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -28,7 +30,10 @@ const activities: Activities = {
   remindTenant: sent,
   alertTeam: sent,
   fetchReport: async () => ({ score: 701, pdfBytes: 1024 }),
-  checkReport: async () => ({ score: 701, reportUrl: 'https://sandbox.singlekey.com/reports/recorded.pdf' }),
+  checkReport: async ({ purchaseToken }) => {
+    if (purchaseToken === 'pt_reconciliation-superseded') throw new Error('Report in progress');
+    return { score: 701, reportUrl: 'https://sandbox.singlekey.com/reports/recorded.pdf' };
+  },
 };
 
 const contacts = { tenant: { email: 'tenant@example.test', firstName: 'Ada' }, landlord: { email: 'landlord@example.test' } };
@@ -37,7 +42,14 @@ function event(token: string, type: ScreeningEvent['type'], extra: Partial<Scree
   return { type, sourceEvent: type, format: 'envelope', purchaseToken: token, dedupeKey: `wh_${type}`, occurredAt: at, receivedAt: at, externalCustomerId: 'landlord-1', externalTenantId: 'tenant-1', ...extra };
 }
 
-const scenarios: Record<string, { events: ScreeningEvent['type'][]; sleepAfter?: string; ready?: boolean; extra?: Partial<Record<ScreeningEvent['type'], Partial<ScreeningEvent>>> }> = {
+interface Recorded {
+  events: ScreeningEvent['type'][];
+  /** Delivered after this much (skipped) time. */
+  later?: { after: string; events: ScreeningEvent['type'][] };
+  extra?: Partial<Record<ScreeningEvent['type'], Partial<ScreeningEvent>>>;
+}
+
+const scenarios: Record<string, Recorded> = {
   'happy-path': { events: ['invite.sent', 'form.opened', 'screening.submitted', 'screening.payment_captured', 'screening.completed'] },
   'out-of-order-duplicates': { events: ['screening.completed', 'screening.submitted', 'screening.completed', 'invite.sent', 'form.opened', 'screening.submitted'] },
   'abandoned-reminders-expiry': { events: ['invite.sent'] },
@@ -47,10 +59,18 @@ const scenarios: Record<string, { events: ScreeningEvent['type'][]; sleepAfter?:
     extra: { 'screening.failed': { failure: { reason: 'credit_bureau_unavailable', recoverable: true } } },
   },
   'unrecoverable-failure': { events: ['invite.sent', 'screening.submitted', 'screening.failed'], extra: { 'screening.failed': { failure: { reason: 'invalid_sin_ssn', recoverable: false } } } },
+  'reconciliation-superseded': {
+    events: ['invite.sent', 'screening.submitted'],
+    later: { after: '150m', events: ['screening.failed'] },
+    extra: { 'screening.failed': { failure: { reason: 'identity_verification_failed', recoverable: false } } },
+  },
 };
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const only = process.argv.slice(2);
+  const unknown = only.filter((name) => !scenarios[name]);
+  if (unknown.length) throw new Error(`no recorded screening named ${unknown.join(', ')}; known: ${Object.keys(scenarios).join(', ')}`);
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: requireBinary('testServer', config) } },
   });
@@ -63,8 +83,13 @@ async function main(): Promise<void> {
     const signaler = createScreeningSignaler(env.client, { taskQueue, lifecycle: loadConfig({}).lifecycle });
     await worker.runUntil(async () => {
       for (const [name, scenario] of Object.entries(scenarios)) {
+        if (only.length && !only.includes(name)) continue;
         const token = `pt_${name}`;
         for (const type of scenario.events) await signaler.signal(event(token, type, { ...contacts, ...scenario.extra?.[type] }));
+        if (scenario.later) {
+          await env.sleep(scenario.later.after);
+          for (const type of scenario.later.events) await signaler.signal(event(token, type, { ...contacts, ...scenario.extra?.[type] }));
+        }
         const handle = env.client.workflow.getHandle(workflowIdFor(token));
         await handle.result();
         const file = path.join(dir, `${name}.json`);

@@ -98,7 +98,8 @@ runEntrypoint(async (config, _logger, shutdown) => {
     const waiting = view ? `status ${view.status}${deadline ? `, next: ${deadline.kind} at ${deadline.at}` : ''}` : 'no workflow yet';
     if (waiting !== said) console.log(`waiting for ${scenario.expectedStatus}: ${waiting}`);
     said = waiting;
-    if (deadline && Date.parse(deadline.at) > until) {
+    // Nothing running and the next timer beyond --wait: waiting longer cannot change the answer.
+    if (view && view.effects.pending.length === 0 && deadline && Date.parse(deadline.at) > until) {
       console.log(`\nThe next step is due after --wait (${waitSeconds} s). The lifecycle durations come from the service's`);
       console.log('REMINDER_SCHEDULE, SCREENING_EXPIRY and COMPLETION_SLA; start it with seconds-long ones to watch (README, "Walkthrough").');
       break;

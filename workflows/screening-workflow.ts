@@ -1,10 +1,13 @@
 import {
   ActivityFailure,
   allHandlersFinished,
+  CancellationScope,
   condition,
   continueAsNew,
+  isCancellation,
   log,
   metricMeter,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -48,6 +51,9 @@ interface Carried {
   eventLog: EventRecord[];
 }
 
+/** What an effect's work returns when the screening's outcome made it pointless before it finished. */
+const SUPERSEDED = 'superseded';
+
 function isSkippedForRecipient(result: unknown): boolean {
   return typeof result === 'object' && result !== null && (result as { outcome?: string }).outcome === 'skipped_no_recipient';
 }
@@ -83,6 +89,8 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
   /** Deliveries to append to the delivery log, flushed in one activity per burst. */
   const eventLog: EventRecord[] = [...(carried?.eventLog ?? [])];
   const running = new Set<Promise<void>>();
+  /** The reconciliation in flight, cancelled when a delivery settles the outcome first. */
+  let reconciling: CancellationScope | undefined;
 
   setHandler(screeningEventSignal, (event: ScreeningEvent) => {
     queue.push({ kind: 'delivery', event });
@@ -128,6 +136,7 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
     track(
       work().then(
         (result) => {
+          if (result === SUPERSEDED) return settle(key, 'superseded');
           if (isSkippedForRecipient(result)) {
             // Deliveries can bring the contact after the milestone: send once it is known.
             waiting.push(effect);
@@ -142,7 +151,7 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
     );
   }
 
-  function settle(key: string, outcome: 'done' | 'failed' | 'waiting'): void {
+  function settle(key: string, outcome: 'done' | 'failed' | 'waiting' | 'superseded'): void {
     inFlight.delete(key);
     effects.pending.splice(effects.pending.indexOf(key), 1);
     effects[outcome].push(key);
@@ -176,19 +185,31 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
         return launch(effect, () => quick.alertTeam({ reason: effect.reason, screening }));
       case 'fetch_report':
         return launch(effect, () => reports.fetchReport({ purchaseToken: screening.purchaseToken, scope: effect.scope }));
-      case 'reconcile':
+      case 'reconcile': {
         reconciliations.add(1, { outcome: 'started' });
-        return launch(effect, async () => {
-          try {
-            const report = await reconciliation.checkReport({ purchaseToken: screening.purchaseToken });
-            reconciliations.add(1, { outcome: 'completed' });
-            queue.push({ kind: 'reconciled', score: report.score, reportUrl: report.reportUrl });
-          } catch (error) {
-            if (!(error instanceof ActivityFailure)) throw error;
-            reconciliations.add(1, { outcome: 'gave_up' });
-            queue.push({ kind: 'reconciliation_gave_up' });
-          }
-        });
+        const scope = new CancellationScope();
+        reconciling = scope;
+        return launch(effect, () =>
+          scope.run(async () => {
+            try {
+              const report = await reconciliation.checkReport({ purchaseToken: screening.purchaseToken });
+              reconciliations.add(1, { outcome: 'completed' });
+              queue.push({ kind: 'reconciled', score: report.score, reportUrl: report.reportUrl });
+            } catch (error) {
+              if (isCancellation(error)) {
+                reconciliations.add(1, { outcome: 'superseded' });
+                return SUPERSEDED;
+              }
+              if (!(error instanceof ActivityFailure)) throw error;
+              reconciliations.add(1, { outcome: 'gave_up' });
+              queue.push({ kind: 'reconciliation_gave_up' });
+            } finally {
+              if (reconciling === scope) reconciling = undefined;
+            }
+            return undefined;
+          }),
+        );
+      }
     }
   }
 
@@ -224,6 +245,12 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
     version += 1;
     const after = statusOf(state);
     if (after !== before) transitions.add(1, { status: after });
+    // A completion or failure delivered while the report API is being polled makes the polling
+    // pointless (and, for a failure, would end in a false "reconciliation gave up" alert 12 h later).
+    if (reconciling && isTerminal(after) && patched('stop-reconciling-once-settled')) {
+      reconciling.cancel();
+      reconciling = undefined;
+    }
     log.info('screening changed', { status: after, input: machineInput.kind === 'delivery' ? machineInput.event.type : machineInput.kind, effects: result.effects.map(effectKey) });
     publish();
     for (const effect of result.effects) perform(effect);

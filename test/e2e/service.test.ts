@@ -4,13 +4,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { simpleParser } from 'mailparser';
-import pg from 'pg';
 import { loadConfig } from '../../src/config';
 import { isAlive, stopLeftover } from '../../src/embedded/managed-process';
 import { freeServicePorts, type ServicePorts, type ServiceProcess, startServiceProcess } from '../../src/embedded/service-process';
 import { requireBinary } from '../../src/temporal-binaries';
 import { signedDelivery, uniqueToken } from '../support/deliveries';
 import { type SingleKeyStandIn, startSingleKeyStandIn } from '../../src/singlekey/stand-in';
+import { embeddedSql } from '../support/embedded-sql';
 import { testEnvironment } from '../support/environment';
 
 const run = promisify(execFile);
@@ -74,16 +74,7 @@ describe('the service on embedded defaults (end to end)', function () {
     return run(temporalCli, [...args, '--address', `127.0.0.1:${ports.temporal}`, '--output', 'json']);
   }
 
-  /** One query against the service's embedded PostgreSQL, as `psql` would run it. */
-  async function sql(text: string, params: unknown[]) {
-    const client = new pg.Client({ connectionString: `postgres://postgres:postgres@127.0.0.1:${ports.postgres}/screenings` });
-    await client.connect();
-    try {
-      return await client.query(text, params);
-    } finally {
-      await client.end();
-    }
-  }
+  const sql = (text: string, params: unknown[]) => embeddedSql(ports.postgres, text, params);
 
   async function screeningRow() {
     return (await sql('select status, external_customer_id from screenings where purchase_token = $1', [token])).rows[0];

@@ -103,6 +103,21 @@ describe('screeningWorkflow (time-skipping)', function () {
     assert.deepEqual(mailsTo(landlord), ['Application submitted: applicant tenant-7', 'Screening report ready: applicant tenant-7']);
   });
 
+  it('stops polling the report API when a delivery settles the outcome first (no "gave up" alert 12 h later)', async () => {
+    const token = uniqueToken();
+    await signaler.signal(event(token, 'screening.submitted', { landlord: { email: `${token}@landlord.test` } }));
+    await settled(token, (view) => view.status === 'submitted');
+    await env.sleep('121m');
+    await eventually(() => status(token), (view) => view.effects.pending.includes('reconcile'));
+    await signaler.signal(event(token, 'screening.failed', { failure: { reason: 'identity_verification_failed', recoverable: false } }));
+    const failed = await settled(token, (view) => view.status === 'failed');
+    assert.ok(failed.effects.superseded.includes('reconcile'), JSON.stringify(failed.effects));
+    await env.sleep('13h');
+    const later = await status(token);
+    assert.equal(later.status, 'failed');
+    assert.deepEqual(later.effects.done.filter((key) => key.startsWith('alert_team')), ['alert_team:failed']);
+  });
+
   it('absorbs redeliveries during the dedupe window and acknowledges later ones as late', async () => {
     const token = uniqueToken();
     const landlord = `${token}@landlord.test`;

@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { simpleParser } from 'mailparser';
+import { stopLeftover } from '../../src/embedded/managed-process';
+import { freeServicePorts, type ServicePorts, type ServiceProcess, startServiceProcess } from '../../src/embedded/service-process';
+import { scenarioNames, scenarios } from '../../src/singlekey/scenarios';
+import { projectRoot } from '../../src/temporal-binaries';
+import { embeddedSql } from '../support/embedded-sql';
+import { testEnvironment } from '../support/environment';
+
+/**
+ * `npm run simulate` against the service as `npm start` runs it, with its own SingleKey stand-in
+ * (SINGLEKEY_API_URL unset) and seconds-long lifecycle durations, as the README's walkthrough does.
+ * Every scenario must end in the state the scenario (and the README's table) promises, seen by the
+ * simulator through the `status` query and independently in the read model.
+ */
+describe('npm run simulate against the started service (end to end)', function () {
+  this.timeout(240_000);
+
+  let dataDir: string;
+  let ports: ServicePorts;
+  let service: ServiceProcess | undefined;
+  const speed = '300'; // one SingleKey minute = 0.2 s
+
+  before(async () => {
+    dataDir = path.join(testEnvironment().root, 'simulate-data');
+    ports = await freeServicePorts();
+    service = await startServiceProcess({
+      dataDir,
+      ports,
+      baseEnv: { PATH: process.env.PATH, HOME: process.env.HOME },
+      env: { REMINDER_SCHEDULE: '2s,4s', SCREENING_EXPIRY: '7s', COMPLETION_SLA: '3s' },
+    });
+  });
+
+  after(async () => {
+    if (service && service.child.exitCode === null) {
+      const running = service;
+      const hung = setTimeout(() => running.child.kill('SIGKILL'), 30_000);
+      await running.stop();
+      clearTimeout(hung);
+    }
+    await stopLeftover(path.join(dataDir, 'temporal', 'temporal.pid'));
+    await stopLeftover(path.join(dataDir, 'postgres', 'postgres.pid'), 'SIGINT');
+  });
+
+  /** Runs a command line of the project the way a user in another terminal would, with the service's settings. */
+  function runScript(script: string, args: string[]): Promise<{ code: number; output: string }> {
+    return new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', script, ...args],
+        {
+          cwd: projectRoot,
+          timeout: 120_000,
+          env: {
+            PATH: process.env.PATH,
+            HOME: process.env.HOME,
+            LOG_LEVEL: 'warn',
+            DATA_DIR: dataDir,
+            PORT: String(ports.api),
+            EMBEDDED_TEMPORAL_PORT: String(ports.temporal),
+            EMBEDDED_TEMPORAL_UI_PORT: String(ports.ui),
+            EMBEDDED_POSTGRES_PORT: String(ports.postgres),
+            EMBEDDED_SINGLEKEY_PORT: String(ports.singlekey),
+          },
+        },
+        (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
+      );
+    });
+  }
+
+  const simulate = (...args: string[]) => runScript('src/simulate.ts', [...args, '--speed', speed, '--wait', '60']);
+  const tokenIn = (output: string) => /purchase token ([0-9a-f]{32})/.exec(output)?.[1] ?? assert.fail(`no purchase token in:\n${output}`);
+
+  async function readModelStatus(token: string): Promise<string | undefined> {
+    return (await embeddedSql(ports.postgres, 'select status from screenings where purchase_token = $1', [token])).rows[0]?.status;
+  }
+
+  /** What else each scenario's output must show, beyond the end state. */
+  const checks: Record<string, (output: string) => void> = {
+    duplicates: (output) => assert.match(output, /duplicates ignored +8\n/),
+    'out-of-order': (output) => {
+      assert.match(output, /timeline[^\n]*\n +screening\.completed/, 'the completion was applied first');
+      assert.match(output, /effects superseded +notify_landlord:submitted/);
+    },
+    'missed-completion': (output) => {
+      assert.doesNotMatch(output, /screening\.completed +\d/);
+      assert.match(output, /screening\.reconciled/);
+    },
+    abandoned: (output) => assert.match(output, /reminders sent +2\n/),
+    outage: (output) => {
+      assert.match(output, /invite\.sent +1 +503 .*retry in 1 min/);
+      assert.match(output, /invite\.sent +2 +503 .*retry in 5 min/);
+      assert.match(output, /invite\.sent +3 +200 .*accepted +delivered/);
+    },
+    'recoverable-failure': (output) => assert.match(output, /failure +credit_bureau_unavailable \(recoverable\)/),
+  };
+
+  for (const name of scenarioNames) {
+    const expected = scenarios[name]!.expectedStatus;
+    it(`${name} ends ${expected}`, async () => {
+      const { code, output } = await simulate(name);
+      assert.equal(code, 0, output);
+      assert.match(output, new RegExp(`status +${expected} +\\(expected ${expected}: yes\\)`));
+      assert.equal(await readModelStatus(tokenIn(output)), expected);
+      checks[name]?.(output);
+    });
+  }
+
+  it('happy: the landlord gets the report e-mail in the mail folder', async () => {
+    const { code, output } = await simulate('happy');
+    assert.equal(code, 0, output);
+    const tenant = /customer \/ tenant +landlord-demo \/ (\S+)/.exec(output)![1]!;
+    const subjects: string[] = [];
+    for (const file of readdirSync(path.join(dataDir, 'mail'))) {
+      const mail = await simpleParser(readFileSync(path.join(dataDir, 'mail', file)));
+      const to = (Array.isArray(mail.to) ? mail.to : [mail.to]).flatMap((address) => address?.value.map((v) => v.address) ?? []);
+      if (mail.subject?.includes(tenant)) subjects.push(`${to.join(', ')}: ${mail.subject}`);
+    }
+    assert.ok(subjects.some((s) => /^landlord-demo@example.test: Screening report ready/.test(s)), subjects.join('\n'));
+  });
+
+  it('happy in the flat layout ends completed', async () => {
+    const { code, output } = await simulate('happy', '--format', 'flat');
+    assert.equal(code, 0, output);
+    assert.match(output, /status +completed +\(expected completed: yes\)/);
+  });
+
+  it('the partner-portal format: e-mails wait for a recipient, and go out once the landlord directory knows the customer', async () => {
+    const unknown = await simulate('duplicates', '--format', 'portal');
+    assert.equal(unknown.code, 0, unknown.output);
+    assert.match(unknown.output, /duplicates ignored +6\n/);
+    assert.match(unknown.output, /effects waiting +notify_landlord:submitted, notify_landlord:completed/);
+
+    // `npm run landlords` next to the running service uses its PostgreSQL rather than stopping it.
+    const registered = await runScript('src/landlords.ts', ['set', 'landlord-demo', 'landlord-demo@example.test']);
+    assert.equal(registered.code, 0, registered.output);
+    const known = await simulate('happy', '--format', 'portal');
+    assert.equal(known.code, 0, known.output);
+    assert.match(known.output, /effects done +[^\n]*notify_landlord:completed/);
+    assert.equal(await readModelStatus(tokenIn(known.output)), 'completed');
+  });
+
+  it('refuses a scenario its format cannot tell, naming the reason (exit 2)', async () => {
+    const { code, output } = await runScript('src/simulate.ts', ['failed', '--format', 'portal']);
+    assert.equal(code, 2);
+    assert.match(output, /partner-portal format has no failure event/);
+  });
+});
