@@ -17,7 +17,7 @@ import { freeServicePorts, startServiceProcess } from '../src/embedded/service-p
 import { startSingleKeyStandIn } from '../src/singlekey/stand-in';
 import { connectClient } from '../src/temporal/connect';
 import { projectRoot } from '../src/temporal-binaries';
-import { signBody } from '../src/webhook/authenticate';
+import { signedHeaders } from '../src/singlekey/webhook-payloads';
 import { type ScreeningEvent, screeningEventSignal, workflowIdFor, workflowType } from '../workflows/messages';
 
 const { values: args } = parseArgs({
@@ -109,7 +109,8 @@ async function main(): Promise<void> {
     const response = await fetch(`${api}/webhooks/singlekey`, {
       method: 'POST',
       body,
-      headers: { 'Content-Type': 'application/json', 'X-SingleKey-Signature': signBody(body, secret), 'X-SingleKey-Timestamp': String(Math.floor(Date.now() / 1000)) },
+      // Signed exactly as the SingleKey stand-in signs (same headers), the event name read back from the body.
+      headers: signedHeaders(/"event":"([^"]+)"/.exec(body)?.[1] ?? '', body, secret, Math.floor(Date.now() / 1000)),
     });
     await response.arrayBuffer();
     return { status: response.status, retryAfter: Number(response.headers.get('retry-after') ?? 0) };

@@ -16,6 +16,12 @@ export function createMetrics() {
       labelNames: ['event', 'outcome', 'reason'] as const,
       registers: [registry],
     }),
+    authenticated: new Counter({
+      name: 'screening_webhook_authenticated_total',
+      help: 'Authentic deliveries by method (hmac, handshake); secret is the position in SINGLEKEY_WEBHOOK_SECRETS of the one that verified it (0 = newest)',
+      labelNames: ['method', 'secret'] as const,
+      registers: [registry],
+    }),
     requestSeconds: new Histogram({
       name: 'screening_webhook_request_duration_seconds',
       help: 'Time from request start to answer, by HTTP status',

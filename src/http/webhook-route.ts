@@ -75,6 +75,8 @@ async function receive(ctx: Context, deps: Deps, seconds: () => number): Promise
     log.warn({ outcome: 'rejected', code: auth.code, reason: auth.reason, bytes: rawBody.length, ms: ms() }, 'webhook rejected');
     throw new HttpError(401, auth.code, 'delivery could not be authenticated');
   }
+  // Which secret verified it: a rotation is complete when the old one's count stops moving.
+  deps.metrics.authenticated.inc({ method: auth.method, secret: auth.method === 'hmac' ? String(auth.secretIndex) : '' });
 
   const pt = ctx.query.pt;
   const parsed = parseDelivery(rawBody, { receivedAt: new Date(), queryPurchaseToken: Array.isArray(pt) ? pt[0] : pt });

@@ -20,10 +20,16 @@ describe('POST /webhooks/singlekey', () => {
   let url: string;
   let readinessDb: Db;
   const metrics = createMetrics();
+  const newSecret = 'whsec_rotated_in';
 
   before(async () => {
     const env = testEnvironment();
-    const config = env.config({ TEMPORAL_TASK_QUEUE: 'webhook-api-test', SINGLEKEY_HANDSHAKE_TOKEN: 'portal-token-test' });
+    // Mid-rotation: a new secret in front, the one the other suites sign with behind it.
+    const config = env.config({
+      TEMPORAL_TASK_QUEUE: 'webhook-api-test',
+      SINGLEKEY_HANDSHAKE_TOKEN: 'portal-token-test',
+      SINGLEKEY_WEBHOOK_SECRETS: `${newSecret},${TEST_WEBHOOK_SECRET}`,
+    });
     client = await connectClient(env.temporalAddress, 'default');
     db = createDb(env.databaseUrl);
     await migrateLatest(db);
@@ -126,6 +132,17 @@ describe('POST /webhooks/singlekey', () => {
     const after = await handle.describe();
     assert.equal(after.runId, runId);
     assert.equal(after.status.name, 'TERMINATED');
+  });
+
+  it('counts which configured secret verified each delivery, so a rotation shows when the old one is unused', async () => {
+    const count = async (secret: string) => (await metrics.registry.getSingleMetric('screening_webhook_authenticated_total')!.get()).values.find((v) => v.labels.secret === secret)?.value ?? 0;
+    const [newestBefore, oldBefore] = [await count('0'), await count('1')];
+    const signedWithNew = signedDelivery('invite.sent', { purchase_token: uniqueToken() }, newSecret);
+    assert.equal((await post(signedWithNew.body, signedWithNew.headers)).status, 200);
+    const signedWithOld = signedDelivery('invite.sent', { purchase_token: uniqueToken() }, TEST_WEBHOOK_SECRET);
+    assert.equal((await post(signedWithOld.body, signedWithOld.headers)).status, 200);
+    assert.equal(await count('0'), newestBefore + 1);
+    assert.equal(await count('1'), oldBefore + 1);
   });
 
   it('answers 401 invalid_signature to a delivery signed with another secret', async () => {

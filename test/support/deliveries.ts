@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { signBody } from '../../src/webhook/authenticate';
+import { newWebhookId, signedHeaders } from '../../src/singlekey/webhook-payloads';
 
 /** A signed-envelope delivery as SingleKey sends it: the body bytes and its headers. */
 export function signedDelivery(
@@ -11,20 +11,11 @@ export function signedDelivery(
   const body = JSON.stringify({
     event,
     timestamp: new Date().toISOString(),
-    webhook_id: options.webhookId ?? `wh_${randomUUID()}`,
+    webhook_id: options.webhookId ?? newWebhookId(),
     api_version: '2024-01',
     data,
   });
-  return {
-    body,
-    headers: {
-      'Content-Type': 'application/json',
-      'User-Agent': 'SingleKey-Webhook/1.0',
-      'X-SingleKey-Event': event,
-      'X-SingleKey-Signature': signBody(body, secret),
-      'X-SingleKey-Timestamp': String(options.timestamp ?? Math.floor(Date.now() / 1000)),
-    },
-  };
+  return { body, headers: signedHeaders(event, body, secret, options.timestamp ?? Math.floor(Date.now() / 1000)) };
 }
 
 export function uniqueToken(prefix = 'pt'): string {
