@@ -37,7 +37,7 @@ const optionalUrl = (protocols: string[]) =>
   });
 
 const envSchema = z.object({
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   HOST: z.string().trim().min(1).default('0.0.0.0'),
   PORT: port.default(3000),
 
@@ -85,7 +85,8 @@ export type Env = z.input<typeof envSchema>;
 type Parsed = z.output<typeof envSchema>;
 
 export interface Config {
-  logLevel: Parsed['LOG_LEVEL'];
+  /** Unset: `info` for the service, `warn` for command-line tools (see `runEntrypoint`). */
+  logLevel?: NonNullable<Parsed['LOG_LEVEL']>;
   http: { host: string; port: number };
   /** Bearer token `/metrics` requires when set. */
   metricsToken?: string;

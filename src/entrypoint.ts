@@ -10,7 +10,10 @@ export class UsageError extends Error {}
  * SIGINT/SIGTERM run the registered cleanups in reverse order, a start-up failure cleans up and
  * exits 1.
  */
-export function runEntrypoint(start: (config: Config, logger: Logger, shutdown: Shutdown) => Promise<void>): void {
+export function runEntrypoint(
+  start: (config: Config, logger: Logger, shutdown: Shutdown) => Promise<void>,
+  options: { tool?: boolean } = {},
+): void {
   let config: Config;
   try {
     config = loadConfig();
@@ -18,7 +21,8 @@ export function runEntrypoint(start: (config: Config, logger: Logger, shutdown: 
     console.error(error instanceof ConfigError ? error.message : error);
     process.exit(2);
   }
-  const logger = createLogger(config);
+  // A command-line tool prints its own output; its log says only what went wrong unless LOG_LEVEL asks for more.
+  const logger = createLogger({ logLevel: config.logLevel ?? (options.tool ? 'warn' : 'info') });
   const shutdown = new Shutdown(logger);
   shutdown.listen((code) => process.exit(code));
   start(config, logger, shutdown).catch(async (error: unknown) => {

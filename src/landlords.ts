@@ -36,4 +36,4 @@ runEntrypoint(async (config, logger, shutdown) => {
     for (const row of await db('landlords').orderBy('external_customer_id')) console.log(`${row.external_customer_id}\t${row.email}\t${row.name ?? ''}`);
   }
   await shutdown.run();
-});
+}, { tool: true });

@@ -14,7 +14,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>, name = 'screening
   const pretty = destination === undefined && process.stdout.isTTY === true;
   const options = {
     name,
-    level: config.logLevel,
+    level: config.logLevel ?? 'info',
     // Safety net: the code logs identifiers only, but a person's details must never reach a log.
     redact: { paths: personalFields.flatMap((field) => [field, `*.${field}`]), censor: '[redacted]' },
     ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname' } } } : {}),

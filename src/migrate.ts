@@ -23,4 +23,4 @@ runEntrypoint(async (config, logger, shutdown) => {
   const applied = await migrateLatest(db);
   logger.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : 'schema already up to date');
   await shutdown.run();
-});
+}, { tool: true });

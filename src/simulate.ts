@@ -119,15 +119,16 @@ runEntrypoint(async (config, _logger, shutdown) => {
   }
   console.log('\nLook at it:');
   if (!config.temporal.address && !values.temporal) {
-    console.log(`  Web UI  http://localhost:${config.embedded.temporalUiPort}/namespaces/${config.temporal.namespace}/workflows/${workflowId}`);
+    const filter = encodeURIComponent(`WorkflowId="${workflowId}"`);
+    console.log(`  Web UI  http://localhost:${config.embedded.temporalUiPort}/namespaces/${config.temporal.namespace}/workflows?query=${filter}`);
   }
   console.log(`  CLI     temporal workflow query --workflow-id ${workflowId} --type status`);
-  console.log(`  SQL     select * from screenings where purchase_token = '${purchaseToken}';`);
+  console.log(`  SQL     npm run sql -- "select * from screenings where purchase_token = '${purchaseToken}'"`);
   // Closed here rather than by `shutdown`, whose progress lines are for long-running processes.
   await client.connection.close();
   await gate?.close();
   process.exit(met ? 0 : 1);
-});
+}, { tool: true });
 
 function readDevToken(config: Config): string {
   const file = path.join(config.embedded.dataDir, 'singlekey-api-token');
