@@ -59,7 +59,7 @@ async function main(config: Config, logger: Logger, shutdown: Shutdown): Promise
     const standIn = await startEmbeddedSingleKey(config, logger);
     shutdown.add('SingleKey stand-in', standIn.close);
     config.singlekey.apiUrl = standIn.url;
-    summary.push(['SingleKey', `${standIn.url}  (local stand-in; try: npm run simulate -- happy)`]);
+    summary.push(['SingleKey', `${standIn.url}  (local stand-in that plays screenings: see the README's walkthrough)`]);
   }
 
   const db = createDb(databaseUrl, 10, logger);

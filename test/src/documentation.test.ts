@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { knownVariables } from '../../src/config';
+import { scenarios } from '../../src/singlekey/scenarios';
 import { projectRoot } from '../../src/temporal-binaries';
 
 describe('documentation', () => {
@@ -24,5 +25,21 @@ describe('documentation', () => {
     const testCommand = /^(npm ci && npm test)\b/m.exec(readme)?.[1];
     assert.ok(testCommand, 'README has no test command');
     assert.match(read('.ci/run'), new RegExp(`^${testCommand.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+  });
+
+  it("lists every simulator scenario in the README with the end state the scenario checks", () => {
+    const rows = [...read('README.md').matchAll(/^\| `([a-z-]+)` \| [^|]+ \| `([a-z_]+)` \|/gm)].map((m) => [m[1], m[2]]);
+    const scenarioRows = rows.filter(([name]) => name! in scenarios);
+    assert.deepEqual(
+      scenarioRows,
+      Object.values(scenarios).map((scenario) => [scenario.name, scenario.expectedStatus]),
+    );
+  });
+
+  it('keeps the first screen of the README to the two newcomer commands', () => {
+    const firstScreen = read('README.md').split('\n').slice(0, 30).join('\n');
+    const blocks = [...firstScreen.matchAll(/```[a-z]*\n([\s\S]*?)```/g)].map((m) => m[1]).join('\n');
+    const commands = [...blocks.matchAll(/\bnpm (?:ci|start|test|run)\b[^\n#]*/g)].map((m) => m[0].trim());
+    assert.deepEqual(commands, ['npm ci && npm start', 'npm ci && npm test']);
   });
 });
