@@ -38,20 +38,30 @@ function usage(config: Config): string {
 }
 
 runEntrypoint(async (config, _logger, shutdown) => {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      url: { type: 'string' },
-      format: { type: 'string', default: 'envelope' },
-      speed: { type: 'string', default: String(DEFAULT_SPEED) },
-      singlekey: { type: 'string' },
-      temporal: { type: 'string' },
-      wait: { type: 'string', default: '120' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        url: { type: 'string' },
+        format: { type: 'string', default: 'envelope' },
+        speed: { type: 'string', default: String(DEFAULT_SPEED) },
+        singlekey: { type: 'string' },
+        temporal: { type: 'string' },
+        wait: { type: 'string', default: '120' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${usage(config)}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(usage(config));
+    return;
+  }
   const scenario = scenarios[positionals[0] ?? ''];
-  if (values.help || !scenario || positionals.length > 1) {
+  if (!scenario || positionals.length > 1) {
     throw new UsageError(`${positionals[0] && !scenario ? `unknown scenario "${positionals[0]}"\n\n` : ''}${usage(config)}`);
   }
   const format = values.format as WebhookFormat;

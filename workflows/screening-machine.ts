@@ -28,6 +28,8 @@ export type MachineInput =
   | { kind: 'expiry_due' }
   | { kind: 'completion_deadline_due' }
   | { kind: 'reconciled'; score?: number; reportUrl?: string; completedAt?: string }
+  /** The archived report's score, for completions that named none (the partner-portal format). */
+  | { kind: 'report_fetched'; score?: number }
   | { kind: 'reconciliation_gave_up' };
 
 export interface TimelineEntry {
@@ -153,6 +155,9 @@ export function transition(previous: ScreeningState, input: MachineInput, now: s
         state.links = { ...state.links, report: state.links?.report ?? input.reportUrl };
         markCompleted(state, input.completedAt ?? now, request);
       }
+      break;
+    case 'report_fetched':
+      state.score ??= input.score;
       break;
     case 'reconciliation_gave_up':
       if (!state.moments.completed) request({ kind: 'alert_team', reason: 'reconciliation_gave_up' });

@@ -184,7 +184,14 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
       case 'alert_team':
         return launch(effect, () => quick.alertTeam({ reason: effect.reason, screening }));
       case 'fetch_report':
-        return launch(effect, () => reports.fetchReport({ purchaseToken: screening.purchaseToken, scope: effect.scope }));
+        return launch(effect, async () => {
+          const fetched = await reports.fetchReport({ purchaseToken: screening.purchaseToken, scope: effect.scope });
+          // A portal "Report Complete" names no score: the report does (search attribute, read model).
+          if (fetched.score !== undefined && state.score === undefined && patched('score-from-report')) {
+            queue.push({ kind: 'report_fetched', score: fetched.score });
+          }
+          return fetched;
+        });
       case 'reconcile': {
         reconciliations.add(1, { outcome: 'started' });
         const scope = new CancellationScope();

@@ -151,6 +151,23 @@ describe('screening state machine', () => {
     });
   });
 
+  describe('the archived report', () => {
+    it('supplies the score a completion did not name, and changes nothing else', () => {
+      const { state } = run([delivery('screening.completed', { format: 'portal' })]);
+      const fetched = transition(state, { kind: 'report_fetched', score: 733 }, T0);
+      assert.equal(fetched.state.score, 733);
+      assert.equal(statusOf(fetched.state), 'completed');
+      assert.deepEqual(fetched.effects, []);
+    });
+
+    it('never overrides the score the completion named', () => {
+      const { state } = run([delivery('screening.completed', { score: 702 })]);
+      const fetched = transition(state, { kind: 'report_fetched', score: 733 }, T0);
+      assert.equal(fetched.changed, false);
+      assert.equal(fetched.state.score, 702);
+    });
+  });
+
   describe('properties', () => {
     const lifecycles: MachineInput[][] = [
       [delivery('invite.sent'), delivery('invite.opened'), delivery('form.opened'), delivery('screening.submitted'), delivery('screening.payment_captured'), delivery('screening.completed', { score: 733 })],

@@ -6,7 +6,7 @@ import { registerSearchAttributes } from '../../src/temporal/search-attributes';
 import { createScreeningSignaler } from '../../src/temporal/screening-signaler';
 import { requireBinary } from '../../src/temporal-binaries';
 import type { screeningWorkflow } from '../../workflows';
-import { type ScreeningEvent, type ScreeningView, statusQuery, workflowIdFor } from '../../workflows/messages';
+import { type ScreeningEvent, type ScreeningView, searchAttributes, statusQuery, workflowIdFor } from '../../workflows/messages';
 import { uniqueToken } from '../support/deliveries';
 import { testEnvironment } from '../support/environment';
 import { eventually, mailsTo, startScreeningWorker } from '../support/screening-worker';
@@ -116,6 +116,16 @@ describe('screeningWorkflow (time-skipping)', function () {
     const later = await status(token);
     assert.equal(later.status, 'failed');
     assert.deepEqual(later.effects.done.filter((key) => key.startsWith('alert_team')), ['alert_team:failed']);
+  });
+
+  it("takes the score from the archived report when the completion named none (partner portal)", async () => {
+    const token = uniqueToken();
+    worker.singlekey.ready(token, 733);
+    await signaler.signal(event(token, 'screening.completed', { format: 'portal', sourceEvent: 'Report Complete' }));
+    const view = await settled(token, (v) => v.status === 'completed' && v.score !== undefined);
+    assert.equal(view.score, 733);
+    const described = await handleOf(token).describe();
+    assert.deepEqual(described.typedSearchAttributes.get(searchAttributes.singleKeyScore), 733);
   });
 
   it('absorbs redeliveries during the dedupe window and acknowledges later ones as late', async () => {
