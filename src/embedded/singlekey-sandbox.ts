@@ -1,4 +1,4 @@
-import type { Config } from '../config';
+import { type Config, ConfigError } from '../config';
 import type { Logger } from '../logger';
 import { startSingleKeyStandIn, type SingleKeyStandIn } from '../singlekey/stand-in';
 import { loadOrCreateDevSecret } from './dev-secret';
@@ -33,5 +33,10 @@ export async function startEmbeddedSingleKey(config: Config, logger: Logger): Pr
     credentials: { secret: singlekey.webhookSecrets[0], handshakeToken: singlekey.handshakeToken },
     onAttempt: (purchaseToken, a) =>
       log.info({ purchaseToken, event: a.event, copy: a.copy, attempt: a.attempt, status: a.status, answer: a.answer, ms: a.latencyMs }, `stand-in delivery ${a.result}`),
+  }).catch((error: unknown) => {
+    if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
+    throw new ConfigError([
+      `EMBEDDED_SINGLEKEY_PORT: port ${embedded.singlekeyPort} is in use (another npm start or npm run sandbox already runs a stand-in there?); stop it or choose another port`,
+    ]);
   });
 }
