@@ -149,4 +149,10 @@ describe('npm run simulate against the started service (end to end)', function (
     assert.equal(code, 2);
     assert.match(output, /partner-portal format has no failure event/);
   });
+
+  it('says where to find a stand-in when none answers (exit 2)', async () => {
+    const { code, output } = await runScript('src/simulate.ts', ['happy', '--singlekey', 'http://127.0.0.1:9']);
+    assert.equal(code, 2);
+    assert.match(output, /No SingleKey stand-in answers at http:\/\/127\.0\.0\.1:9 .*npm start/);
+  });
 });
