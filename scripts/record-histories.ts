@@ -59,6 +59,8 @@ const scenarios: Record<string, Recorded> = {
     extra: { 'screening.failed': { failure: { reason: 'credit_bureau_unavailable', recoverable: true } } },
   },
   'unrecoverable-failure': { events: ['invite.sent', 'screening.submitted', 'screening.failed'], extra: { 'screening.failed': { failure: { reason: 'invalid_sin_ssn', recoverable: false } } } },
+  // Recorded after bookkeeping moved from local to regular activities; the files above keep the older form.
+  'happy-path-bookkeeping-activities': { events: ['invite.sent', 'form.opened', 'screening.submitted', 'screening.payment_captured', 'screening.completed'] },
   // A partner-portal completion names no score; the workflow takes it from the archived report.
   'portal-completion-score-from-report': { events: ['invite.sent', 'screening.submitted', 'screening.completed'], extra: { 'screening.completed': { format: 'portal' } } },
   'reconciliation-superseded': {

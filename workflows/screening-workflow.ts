@@ -36,7 +36,7 @@ import {
   statusOf,
   transition,
 } from './screening-machine';
-import { bookkeeping, quick, reconciliation, reports } from './activity-stubs';
+import { bookkeeping, localBookkeeping, quick, reconciliation, reports } from './activity-stubs';
 import { durationMs } from './durations';
 
 /** What a run hands to the next one when it continues as new. */
@@ -72,6 +72,8 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
     dedupeWindow: durationMs(input.lifecycle.dedupeWindow),
   };
   const carried = input.carried as Carried | undefined;
+  // Decided once per run: screenings whose history recorded local activities replay them as such.
+  const records = patched('bookkeeping-as-activities') ? bookkeeping : localBookkeeping;
   const effects = carried?.effects ?? { done: [], pending: [], waiting: [], superseded: [], failed: [] };
   const waiting: Effect[] = carried?.waiting ?? [];
   /** Effects whose activity is running, by key: carried into the next run if we continue as new. */
@@ -233,7 +235,7 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
       `**${current.status}**${current.score !== undefined ? ` · score ${current.score}` : ''} · last: ${last?.type ?? '-'} · ` +
         `${state.timeline.length} events, ${duplicatesIgnored} duplicates ignored`,
     );
-    track(bookkeeping.recordScreening(current).catch(() => void effects.failed.push(`read_model:v${current.version}`)));
+    track(records.recordScreening(current).catch(() => void effects.failed.push(`read_model:v${current.version}`)));
   }
 
   function apply(machineInput: MachineInput): void {
@@ -275,7 +277,7 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
       const batch = eventLog.splice(0);
       inFlightLogs.add(batch);
       track(
-        bookkeeping.recordEvents(batch).then(
+        records.recordEvents(batch).then(
           () => void inFlightLogs.delete(batch),
           () => void effects.failed.push(`event_log:${batch.length}`),
         ),

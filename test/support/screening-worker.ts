@@ -52,12 +52,23 @@ export function mailsTo(recipient: string, subject = ''): string[] {
     .map((mail) => mail.subject ?? '');
 }
 
+/**
+ * Probes until `accept` holds. A failing probe counts as "not yet": a query can fail for a moment
+ * while a workflow task is being retried (seen on a CPU-starved machine), and the property under
+ * test is where the screening ends, not that every intermediate query answers.
+ */
 export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  let last = 'nothing yet';
   for (;;) {
-    const value = await probe();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not reached; last value: ${JSON.stringify(value)}`);
+    try {
+      const value = await probe();
+      if (accept(value)) return value;
+      last = `value: ${JSON.stringify(value)}`;
+    } catch (error) {
+      last = `error: ${String(error)}`;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not reached; last ${last}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
