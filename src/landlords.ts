@@ -3,10 +3,9 @@
  * the landlord directory used when a delivery names no landlord e-mail. Works on DATABASE_URL,
  * or on the embedded PostgreSQL when it is unset.
  */
-import path from 'node:path';
 import { z } from 'zod';
 import { createDb, migrateLatest } from './db';
-import { startEmbeddedPostgres } from './embedded/postgres';
+import { toolDatabaseUrl } from './embedded/tool-database';
 import { runEntrypoint, UsageError } from './entrypoint';
 
 const usage = 'usage: npm run landlords -- set <external_customer_id> <email> [name] | list | remove <external_customer_id>';
@@ -15,12 +14,7 @@ runEntrypoint(async (config, logger, shutdown) => {
   const [command, id, email, ...name] = process.argv.slice(2);
   if (command !== 'list' && !(command === 'set' && id && email) && !(command === 'remove' && id)) throw new UsageError(usage);
   if (command === 'set' && !z.email().safeParse(email).success) throw new UsageError(`${email} is not an e-mail address`);
-  let url = config.databaseUrl;
-  if (!url) {
-    const postgres = await startEmbeddedPostgres({ dir: path.join(config.embedded.dataDir, 'postgres'), port: config.embedded.postgresPort, shareRunning: true });
-    shutdown.add('PostgreSQL', postgres.stop);
-    url = postgres.url;
-  }
+  const url = await toolDatabaseUrl(config, shutdown);
   const db = createDb(url, 1, logger);
   shutdown.add('database pool', () => db.destroy());
   await migrateLatest(db);

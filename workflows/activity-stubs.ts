@@ -22,18 +22,15 @@ export const quick = proxyActivities<Activities>({
  * NON_DETERMINISTIC_ERROR on replay) and a few deliveries were never applied before a
  * continue-as-new. With regular activities the same test passes (README, Benchmarks).
  */
-export const bookkeeping = proxyActivities<Activities>({
+const bookkeepingOptions = {
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
   scheduleToCloseTimeout: '1 hour',
-});
+} as const;
+export const bookkeeping = proxyActivities<Activities>(bookkeepingOptions);
 
 /** The local-activity form of `bookkeeping`, for histories recorded before the change above. */
-export const localBookkeeping = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-  scheduleToCloseTimeout: '1 hour',
-});
+export const localBookkeeping = proxyLocalActivities<Activities>(bookkeepingOptions);
 
 /** The report archive: SingleKey may take a while to serve the report after announcing it. */
 export const reports = proxyActivities<Activities>({

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { projectRoot } from '../temporal-binaries';
+import path from 'node:path';
 import { freePort } from './free-port';
+import { stopLeftover } from './managed-process';
 
 export interface ServicePorts {
   api: number;
@@ -85,4 +87,19 @@ export async function startServiceProcess(options: {
       return exited;
     },
   };
+}
+
+/**
+ * Stops a started service as Ctrl-C would (SIGKILL only if it hangs for 30 s), then ends whatever
+ * a killed service could have left behind in its data folder. For test clean-up, also after a
+ * failure half-way.
+ */
+export async function stopServiceAndLeftovers(service: ServiceProcess | undefined, dataDir: string): Promise<void> {
+  if (service && service.child.exitCode === null) {
+    const hung = setTimeout(() => service.child.kill('SIGKILL'), 30_000);
+    await service.stop();
+    clearTimeout(hung);
+  }
+  await stopLeftover(path.join(dataDir, 'temporal', 'temporal.pid'));
+  await stopLeftover(path.join(dataDir, 'postgres', 'postgres.pid'), 'SIGINT');
 }

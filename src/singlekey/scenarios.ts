@@ -4,7 +4,7 @@
  * The stand-in plays them (stand-in.ts), `npm run simulate` asks for them and checks the end state,
  * the README lists them, and the end-to-end tests run every one.
  */
-import type { ScreeningStatus } from '../../workflows/messages';
+import type { ScreeningStatus, ScreeningView } from '../../workflows/messages';
 
 export type SandboxEvent =
   | 'invite.sent'
@@ -42,14 +42,10 @@ export interface Scenario {
   satisfiedBy(view: ExpectationView, played: Played): boolean;
 }
 
-/** The parts of the `status` query's answer (`ScreeningView`) a scenario's expectation looks at. */
-export interface ExpectationView {
-  status: ScreeningStatus;
-  duplicatesIgnored: number;
-  failure?: { recoverable: boolean };
-  timeline: { type: string }[];
-  effects: { done: string[]; pending: string[]; waiting: string[] };
-}
+/** The parts of the `status` query's answer a scenario's expectation looks at. */
+export type ExpectationView = Pick<ScreeningView, 'status' | 'duplicatesIgnored' | 'failure' | 'timeline'> & {
+  effects: Pick<ScreeningView['effects'], 'done' | 'pending' | 'waiting'>;
+};
 
 /** How a scenario was played: its steps in that format, and the format. */
 export interface Played {

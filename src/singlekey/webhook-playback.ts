@@ -37,14 +37,10 @@ export interface DeliveryAttempt {
 }
 
 export interface Playback {
-  startedAt: number;
-  speed: number;
   attempts: DeliveryAttempt[];
   /** True once every delivery was answered 2xx, refused or abandoned. */
   finished: boolean;
   done: Promise<void>;
-  /** SingleKey's time now, in minutes since the request. */
-  minute(): number;
   stop(): void;
 }
 
@@ -106,14 +102,11 @@ export function startPlayback(options: {
   });
 
   const playback: Playback = {
-    startedAt,
-    speed,
     attempts,
     finished: false,
     done: Promise.allSettled(deliveries).then(() => {
       playback.finished = true;
     }),
-    minute: () => ((Date.now() - startedAt) * speed) / 60_000,
     stop: () => abort.abort(),
   };
   return playback;

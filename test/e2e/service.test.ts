@@ -5,8 +5,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { simpleParser } from 'mailparser';
 import { loadConfig } from '../../src/config';
-import { isAlive, stopLeftover } from '../../src/embedded/managed-process';
-import { freeServicePorts, type ServicePorts, type ServiceProcess, startServiceProcess } from '../../src/embedded/service-process';
+import { isAlive } from '../../src/embedded/managed-process';
+import { freeServicePorts, type ServicePorts, type ServiceProcess, startServiceProcess, stopServiceAndLeftovers } from '../../src/embedded/service-process';
 import { requireBinary } from '../../src/temporal-binaries';
 import { signedDelivery, uniqueToken } from '../support/deliveries';
 import { type SingleKeyStandIn, startSingleKeyStandIn } from '../../src/singlekey/stand-in';
@@ -43,15 +43,8 @@ describe('the service on embedded defaults (end to end)', function () {
   // Also when a test failed half-way: stop the service as Ctrl-C would (SIGKILL only if it hangs),
   // then end whatever a killed service could have left behind.
   afterEach(async () => {
-    if (service && service.child.exitCode === null) {
-      const running = service;
-      const hung = setTimeout(() => running.child.kill('SIGKILL'), 30_000);
-      await running.stop();
-      clearTimeout(hung);
-    }
+    await stopServiceAndLeftovers(service, dataDir);
     service = undefined;
-    await stopLeftover(path.join(dataDir, 'temporal', 'temporal.pid'));
-    await stopLeftover(path.join(dataDir, 'postgres', 'postgres.pid'), 'SIGINT');
   });
 
   async function start(): Promise<ServiceProcess> {

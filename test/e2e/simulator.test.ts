@@ -3,8 +3,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
-import { stopLeftover } from '../../src/embedded/managed-process';
-import { freeServicePorts, type ServicePorts, type ServiceProcess, startServiceProcess } from '../../src/embedded/service-process';
+import { freeServicePorts, type ServicePorts, type ServiceProcess, startServiceProcess, stopServiceAndLeftovers } from '../../src/embedded/service-process';
 import { scenarioNames, scenarios } from '../../src/singlekey/scenarios';
 import { projectRoot } from '../../src/temporal-binaries';
 import { embeddedSql } from '../support/embedded-sql';
@@ -35,16 +34,7 @@ describe('npm run simulate against the started service (end to end)', function (
     });
   });
 
-  after(async () => {
-    if (service && service.child.exitCode === null) {
-      const running = service;
-      const hung = setTimeout(() => running.child.kill('SIGKILL'), 30_000);
-      await running.stop();
-      clearTimeout(hung);
-    }
-    await stopLeftover(path.join(dataDir, 'temporal', 'temporal.pid'));
-    await stopLeftover(path.join(dataDir, 'postgres', 'postgres.pid'), 'SIGINT');
-  });
+  after(() => stopServiceAndLeftovers(service, dataDir));
 
   /** Runs a command line of the project the way a user in another terminal would, with the service's settings. */
   function runScript(script: string, args: string[]): Promise<{ code: number; output: string }> {
