@@ -5,6 +5,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY cli ./cli
+COPY devkit ./devkit
 COPY workflows ./workflows
 COPY activities ./activities
 COPY migrations ./migrations
@@ -19,4 +21,4 @@ RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000
-CMD ["node", "dist/src/api.js"]
+CMD ["node", "dist/cli/api.js"]

@@ -9,6 +9,9 @@ const forbiddenInWorkflows = [
   '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing',
 ];
 
+/** Folders outside the service: the development kit, the command-line entry points and the tests. */
+const serviceMustNotImport = ['**/devkit/**', '**/devkit', '**/cli/**', '**/test/**'];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.temporal/**', 'data/**'] },
   eslint.configs.recommended,
@@ -33,6 +36,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
+            { group: serviceMustNotImport, message: 'the service must not import the development kit, cli/ or test/.' },
             {
               group: forbiddenInWorkflows,
               allowTypeImports: true,
@@ -40,6 +44,16 @@ export default tseslint.config(
             },
           ],
         },
+      ],
+    },
+  },
+  {
+    // The service never depends on the development kit, the command-line entry points or the tests.
+    files: ['src/**/*.ts', 'activities/**/*.ts', 'migrations/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: serviceMustNotImport, message: 'the service must not import the development kit, cli/ or test/.' }] },
       ],
     },
   },

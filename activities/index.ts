@@ -1,8 +1,8 @@
 import { log, metricMeter } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Transporter } from 'nodemailer';
-import type { Db } from '../src/db';
-import { recordEventRows } from '../src/event-log';
+import type { Db } from '../src/db/connection';
+import { recordEventRows } from '../src/db/delivery-log';
 import { signReportLink } from '../src/reports/report-link';
 import type { SingleKeyClient } from '../src/singlekey/client';
 import type { EventRecord, ScreeningSnapshot } from '../workflows/messages';

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Transporter } from 'nodemailer';
-import type { Db } from '../src/db';
+import type { Db } from '../src/db/connection';
 import type { MailContent } from './mail-templates';
 
 export type SendOutcome = { outcome: 'sent'; messageId: string } | { outcome: 'skipped_no_recipient' };

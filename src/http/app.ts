@@ -8,7 +8,7 @@ import type { ScreeningSignaler } from '../temporal/screening-signaler';
 import { HttpError } from './errors';
 import { registerReportRoute } from './report-route';
 import { registerWebhookRoute } from './webhook-route';
-import type { Db } from '../db';
+import type { Db } from '../db/connection';
 import type { EventRecord } from '../../workflows/messages';
 
 export interface AppDeps {

@@ -1,5 +1,5 @@
 import type Router from '@koa/router';
-import type { Db } from '../db';
+import type { Db } from '../db/connection';
 import { verifyReportLink } from '../reports/report-link';
 import { HttpError } from './errors';
 

@@ -5,15 +5,15 @@ import assert from 'node:assert/strict';
 import type { Transporter } from 'nodemailer';
 import { createActivities, REPORT_NOT_READY } from '../../activities';
 import { MAIL_REJECTED } from '../../activities/send-once';
-import { createDb, type Db, migrateLatest } from '../../src/db';
-import { createMailer } from '../../src/mailer';
+import { createDb, type Db, migrateLatest } from '../../src/db/connection';
+import { createMailer } from '../../src/mail/mailer';
 import { createSingleKeyClient, SINGLEKEY_REJECTED } from '../../src/singlekey/client';
 import type { ScreeningSnapshot } from '../../workflows/messages';
 import { startControllableSmtp } from '../support/controllable-smtp';
 import { uniqueToken } from '../support/deliveries';
 import { testEnvironment } from '../support/environment';
 import { TEST_REPORT_LINKS } from '../support/screening-worker';
-import { type SingleKeyStandIn, startSingleKeyStandIn } from '../../src/singlekey/stand-in';
+import { type SingleKeyStandIn, startSingleKeyStandIn } from '../../devkit/stand-in/server';
 
 /** The activities against real PostgreSQL, real SMTP servers and the SingleKey stand-in. */
 describe('activities', () => {

@@ -5,18 +5,18 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { simpleParser } from 'mailparser';
 import { loadConfig } from '../../src/config';
-import { isAlive } from '../../src/embedded/managed-process';
-import { freeServicePorts, type ServicePorts, type ServiceProcess, startServiceProcess, stopServiceAndLeftovers } from '../../src/embedded/service-process';
-import { requireBinary } from '../../src/temporal-binaries';
+import { isAlive } from '../../devkit/embedded/managed-process';
+import { freeServicePorts, type ServicePorts, type ServiceProcess, startServiceProcess, stopServiceAndLeftovers } from '../../devkit/embedded/service-process';
+import { requireBinary } from '../../devkit/temporal-binaries';
 import { signedDelivery, uniqueToken } from '../support/deliveries';
-import { type SingleKeyStandIn, startSingleKeyStandIn } from '../../src/singlekey/stand-in';
+import { type SingleKeyStandIn, startSingleKeyStandIn } from '../../devkit/stand-in/server';
 import { embeddedSql } from '../support/embedded-sql';
 import { testEnvironment } from '../support/environment';
 
 const run = promisify(execFile);
 
 /**
- * The service as a user starts it: `src/main.ts` with nothing configured, so it brings up its own
+ * The service as a user starts it: `cli/start.ts` with nothing configured, so it brings up its own
  * Temporal dev server, PostgreSQL and mail sink. A delivery signed with openssl (as the README shows
  * with curl) must reach the workflow and the read model; Ctrl-C must leave no process behind, and a
  * second start must find the data again.

@@ -3,9 +3,9 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
-import { freeServicePorts, type ServicePorts, type ServiceProcess, startServiceProcess, stopServiceAndLeftovers } from '../../src/embedded/service-process';
-import { scenarioNames, scenarios } from '../../src/singlekey/scenarios';
-import { projectRoot } from '../../src/temporal-binaries';
+import { freeServicePorts, type ServicePorts, type ServiceProcess, startServiceProcess, stopServiceAndLeftovers } from '../../devkit/embedded/service-process';
+import { scenarioNames, scenarios } from '../../devkit/stand-in/scenarios';
+import { projectRoot } from '../../devkit/temporal-binaries';
 import { embeddedSql } from '../support/embedded-sql';
 import { testEnvironment } from '../support/environment';
 
@@ -62,7 +62,7 @@ describe('npm run simulate against the started service (end to end)', function (
     });
   }
 
-  const simulate = (...args: string[]) => runScript('src/simulate.ts', [...args, '--speed', speed, '--wait', '60']);
+  const simulate = (...args: string[]) => runScript('cli/simulate.ts', [...args, '--speed', speed, '--wait', '60']);
   const tokenIn = (output: string) => /purchase token ([0-9a-f]{32})/.exec(output)?.[1] ?? assert.fail(`no purchase token in:\n${output}`);
 
   async function readModelStatus(token: string): Promise<string | undefined> {
@@ -126,7 +126,7 @@ describe('npm run simulate against the started service (end to end)', function (
     assert.match(unknown.output, /effects waiting +notify_landlord:submitted, notify_landlord:completed/);
 
     // `npm run landlords` next to the running service uses its PostgreSQL rather than stopping it.
-    const registered = await runScript('src/landlords.ts', ['set', 'landlord-demo', 'landlord-demo@example.test']);
+    const registered = await runScript('cli/landlords.ts', ['set', 'landlord-demo', 'landlord-demo@example.test']);
     assert.equal(registered.code, 0, registered.output);
     const known = await simulate('happy', '--format', 'portal');
     assert.equal(known.code, 0, known.output);
@@ -135,13 +135,13 @@ describe('npm run simulate against the started service (end to end)', function (
   });
 
   it('refuses a scenario its format cannot tell, naming the reason (exit 2)', async () => {
-    const { code, output } = await runScript('src/simulate.ts', ['failed', '--format', 'portal']);
+    const { code, output } = await runScript('cli/simulate.ts', ['failed', '--format', 'portal']);
     assert.equal(code, 2);
     assert.match(output, /partner-portal format has no failure event/);
   });
 
   it('says where to find a stand-in when none answers (exit 2)', async () => {
-    const { code, output } = await runScript('src/simulate.ts', ['happy', '--singlekey', 'http://127.0.0.1:9']);
+    const { code, output } = await runScript('cli/simulate.ts', ['happy', '--singlekey', 'http://127.0.0.1:9']);
     assert.equal(code, 2);
     assert.match(output, /No SingleKey stand-in answers at http:\/\/127\.0\.0\.1:9 .*npm start/);
   });

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { createApp } from '../../src/http/app';
 import { createLogger } from '../../src/logger';
 import { createMetrics } from '../../src/metrics';
-import { withPurchaseToken } from '../../src/worker-runtime';
+import { withPurchaseToken } from '../../src/temporal/worker';
 import { signedDelivery, uniqueToken } from '../support/deliveries';
 import { TEST_WEBHOOK_SECRET, testEnvironment } from '../support/environment';
 import { serve } from '../support/serve';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { newWebhookId, signedHeaders } from '../../src/singlekey/webhook-payloads';
+import { newWebhookId, signedHeaders } from '../../devkit/stand-in/webhook-payloads';
 
 /** A signed-envelope delivery as SingleKey sends it: the body bytes and its headers. */
 export function signedDelivery(

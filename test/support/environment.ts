@@ -3,11 +3,11 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Config, loadConfig } from '../../src/config';
-import { startEmbeddedPostgres } from '../../src/embedded/postgres';
-import { type SavedMail, startSmtpSink } from '../../src/embedded/smtp-sink';
-import { startTemporalDevServer } from '../../src/embedded/temporal-dev-server';
-import { requireBinary } from '../../src/temporal-binaries';
-import { freePort } from '../../src/embedded/free-port';
+import { startEmbeddedPostgres } from '../../devkit/embedded/postgres';
+import { type SavedMail, startSmtpSink } from '../../devkit/embedded/smtp-sink';
+import { startTemporalDevServer } from '../../devkit/embedded/temporal-dev-server';
+import { requireBinary } from '../../devkit/temporal-binaries';
+import { freePort } from '../../devkit/embedded/free-port';
 
 /**
  * The real components every integration test shares, started once per `npm test` run by the mocha

@@ -2,11 +2,11 @@ import type { NativeConnection } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
 import type { Transporter } from 'nodemailer';
 import { createActivities } from '../../activities';
-import { createDb, type Db, migrateLatest } from '../../src/db';
-import { createMailer } from '../../src/mailer';
+import { createDb, type Db, migrateLatest } from '../../src/db/connection';
+import { createMailer } from '../../src/mail/mailer';
 import { createSingleKeyClient } from '../../src/singlekey/client';
 import { testEnvironment } from './environment';
-import { type SingleKeyStandIn, startSingleKeyStandIn } from '../../src/singlekey/stand-in';
+import { type SingleKeyStandIn, startSingleKeyStandIn } from '../../devkit/stand-in/server';
 
 export const TEST_FROM = 'Screenings <screenings@example.test>';
 export const TEST_ALERTS = 'ops@example.test';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { ESLint } from 'eslint';
-import { projectRoot } from '../../src/temporal-binaries';
+import { projectRoot } from '../../devkit/temporal-binaries';
 
 /** The lint rule that keeps I/O out of workflow code reports what it should, where it should. */
 describe('workflow determinism lint rule', () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config';
 import { registerSearchAttributes } from '../../src/temporal/search-attributes';
 import { createScreeningSignaler } from '../../src/temporal/screening-signaler';
-import { requireBinary } from '../../src/temporal-binaries';
+import { requireBinary } from '../../devkit/temporal-binaries';
 import type { screeningWorkflow } from '../../workflows';
 import { type ScreeningEvent, type ScreeningView, searchAttributes, statusQuery, workflowIdFor } from '../../workflows/messages';
 import { uniqueToken } from '../support/deliveries';

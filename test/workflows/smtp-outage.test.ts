@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config';
 import { registerSearchAttributes } from '../../src/temporal/search-attributes';
 import { createScreeningSignaler } from '../../src/temporal/screening-signaler';
-import { requireBinary } from '../../src/temporal-binaries';
+import { requireBinary } from '../../devkit/temporal-binaries';
 import { type ScreeningEvent, statusQuery, workflowIdFor } from '../../workflows/messages';
 import { startControllableSmtp } from '../support/controllable-smtp';
 import { uniqueToken } from '../support/deliveries';
 import { testEnvironment } from '../support/environment';
-import { freePort } from '../../src/embedded/free-port';
+import { freePort } from '../../devkit/embedded/free-port';
 import { eventually, startScreeningWorker } from '../support/screening-worker';
 
 /**

@@ -1,0 +1,206 @@
+/**
+ * `npm run simulate -- <scenario> [--url ...] [--format envelope|flat|portal] [--speed N]`:
+ * asks the SingleKey stand-in for a screening that plays `<scenario>` to the receiver, prints every
+ * delivery attempt as it happens, then waits for the screening to reach the scenario's end state
+ * (the workflow's `status` query) and prints it. Exit 0 when it got there, 1 when not.
+ * Defaults fit `npm start` on this machine; see `--help`.
+ */
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { type ScreeningView, statusQuery, workflowIdFor } from '../workflows/messages';
+import type { Config } from '../src/config';
+import { runEntrypoint, UsageError } from '../src/entrypoint';
+import { startReceiverGate } from '../devkit/simulator/receiver-gate';
+import { formatLimitation, playedIn, type Scenario, scenarioNames, scenarios, type WebhookFormat, webhookFormats } from '../devkit/stand-in/scenarios';
+import { attemptHeader, attemptRow, describeView } from '../devkit/simulator/output';
+import { DEFAULT_SPEED } from '../devkit/stand-in/server';
+import type { DeliveryAttempt } from '../devkit/stand-in/webhook-sender';
+import { connectClient } from '../src/temporal/connect';
+
+function usage(config: Config): string {
+  const width = Math.max(...scenarioNames.map((name) => name.length));
+  return [
+    'usage: npm run simulate -- <scenario> [options]',
+    '',
+    'scenarios:',
+    ...scenarioNames.map((name) => `  ${name.padEnd(width)}  ${scenarios[name]!.summary} -> ${scenarios[name]!.expectedStatus}`),
+    '',
+    'options:',
+    `  --url URL         webhook receiver (default http://127.0.0.1:${config.http.port}/webhooks/singlekey)`,
+    `  --format F        ${webhookFormats.join(' | ')} (default envelope: the signed envelope, nested layout)`,
+    `  --speed N         SingleKey minutes per real minute (default ${DEFAULT_SPEED}: a minute plays in a second)`,
+    `  --singlekey URL   the stand-in (default SINGLEKEY_API_URL, else http://127.0.0.1:${config.embedded.singlekeyPort})`,
+    '  --temporal ADDR   Temporal frontend for the status query (default TEMPORAL_ADDRESS, else the embedded one)',
+    '  --wait SECONDS    how long to wait for the end state after the last delivery (default 120)',
+  ].join('\n');
+}
+
+runEntrypoint(async (config, _logger, shutdown) => {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        url: { type: 'string' },
+        format: { type: 'string', default: 'envelope' },
+        speed: { type: 'string', default: String(DEFAULT_SPEED) },
+        singlekey: { type: 'string' },
+        temporal: { type: 'string' },
+        wait: { type: 'string', default: '120' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${usage(config)}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(usage(config));
+    return;
+  }
+  const scenario = scenarios[positionals[0] ?? ''];
+  if (!scenario || positionals.length > 1) {
+    throw new UsageError(`${positionals[0] && !scenario ? `unknown scenario "${positionals[0]}"\n\n` : ''}${usage(config)}`);
+  }
+  const format = values.format as WebhookFormat;
+  if (!webhookFormats.includes(format)) throw new UsageError(`--format must be one of ${webhookFormats.join(', ')}`);
+  const limitation = formatLimitation(scenario, format);
+  if (limitation) throw new UsageError(limitation);
+  const speed = Number(values.speed);
+  const waitSeconds = Number(values.wait);
+  if (!(speed > 0) || !(waitSeconds >= 0)) throw new UsageError('--speed must be a positive number and --wait a number of seconds');
+
+  const singlekeyUrl = (values.singlekey ?? config.singlekey.apiUrl ?? `http://127.0.0.1:${config.embedded.singlekeyPort}`).replace(/\/+$/, '');
+  const apiToken = config.singlekey.apiToken ?? readDevToken(config);
+  const receiver = values.url ?? `http://127.0.0.1:${config.http.port}/webhooks/singlekey`;
+  const temporalAddress = values.temporal ?? config.temporal.address ?? `127.0.0.1:${config.embedded.temporalPort}`;
+
+  const gate = scenario.receiverDownUntil ? await startReceiverGate(receiver, (scenario.receiverDownUntil * 60_000) / speed) : undefined;
+  if (gate) shutdown.add('receiver gate', gate.close);
+  const callbackUrl = gate?.url ?? receiver;
+
+  const purchaseToken = await requestScreening(singlekeyUrl, apiToken, { scenario, format, speed, callbackUrl });
+  const workflowId = workflowIdFor(purchaseToken);
+  console.log(`\n${scenario.name}: ${scenario.summary}`);
+  console.log(`purchase token ${purchaseToken}, ${format} format, speed ${speed} (one SingleKey minute = ${(60 / speed).toFixed(2)} s)`);
+  console.log(`SingleKey stand-in ${singlekeyUrl} -> ${receiver}${callbackUrl === receiver ? '' : ` (through a gate answering 503 until SingleKey minute ${scenario.receiverDownUntil})`}\n`);
+  console.log(attemptHeader());
+  const attempts = await followDeliveries(singlekeyUrl, apiToken, purchaseToken);
+  const delivered = attempts.filter((a) => a.result === 'delivered').length;
+  console.log(`\n${attempts.length} attempts, ${delivered} deliveries answered 2xx.`);
+
+  const client = await connectClient(temporalAddress, config.temporal.namespace);
+  shutdown.add('Temporal client', () => client.connection.close());
+  const handle = client.workflow.getHandle(workflowId);
+  const played = playedIn(scenario, format);
+  const until = Date.now() + waitSeconds * 1000;
+  let view: ScreeningView | undefined;
+  let said = '';
+  for (;;) {
+    view = await handle.query(statusQuery).catch((error: unknown) => {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    });
+    if (view && scenario.satisfiedBy(view, played)) break;
+    const deadline = view?.nextDeadline;
+    const waiting = view ? `status ${view.status}${deadline ? `, next: ${deadline.kind} at ${deadline.at}` : ''}` : 'no workflow yet';
+    if (waiting !== said) console.log(`waiting for ${scenario.expectedStatus}: ${waiting}`);
+    said = waiting;
+    // Nothing running and the next timer beyond --wait: waiting longer cannot change the answer.
+    if (view && view.effects.pending.length === 0 && deadline && Date.parse(deadline.at) > until) {
+      console.log(`\nThe next step is due after --wait (${waitSeconds} s). The lifecycle durations come from the service's`);
+      console.log('REMINDER_SCHEDULE, SCREENING_EXPIRY and COMPLETION_SLA; start it with seconds-long ones to watch (README, "Walkthrough").');
+      break;
+    }
+    if (Date.now() > until) break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  const met = view !== undefined && scenario.satisfiedBy(view, played);
+  console.log(`\nScreening ${purchaseToken}`);
+  if (view) console.log(describeView(view, { status: scenario.expectedStatus, met }));
+  else console.log(`  no workflow ${workflowId} on ${temporalAddress}: did any delivery get a 200?`);
+  console.log(`  expectation         ${scenario.expectation}`);
+  if (view?.effects.waiting.length) {
+    console.log('\nE-mails in "effects waiting" have no recipient: the partner-portal format names no address, and the landlord');
+    console.log('directory does not know landlord-demo. Register it first (README, "Walkthrough") and they go out:');
+    console.log('  npm run landlords -- set landlord-demo landlord-demo@example.test');
+  }
+  console.log('\nLook at it:');
+  if (!config.temporal.address && !values.temporal) {
+    const filter = encodeURIComponent(`WorkflowId="${workflowId}"`);
+    console.log(`  Web UI  http://localhost:${config.embedded.temporalUiPort}/namespaces/${config.temporal.namespace}/workflows?query=${filter}`);
+  }
+  console.log(`  CLI     temporal workflow query --workflow-id ${workflowId} --type status`);
+  console.log(`  SQL     npm run sql -- "select * from screenings where purchase_token = '${purchaseToken}'"`);
+  // Closed here rather than by `shutdown`, whose progress lines are for long-running processes.
+  await client.connection.close();
+  await gate?.close();
+  process.exit(met ? 0 : 1);
+}, { tool: true });
+
+function readDevToken(config: Config): string {
+  const file = path.join(config.embedded.dataDir, 'singlekey-api-token');
+  if (!existsSync(file)) {
+    throw new UsageError(`No SINGLEKEY_API_TOKEN and no ${file}: start the service with \`npm start\` (or \`npm run stand-in\`) first, with the same DATA_DIR.`);
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+async function requestScreening(
+  singlekeyUrl: string,
+  apiToken: string,
+  play: { scenario: Scenario; format: WebhookFormat; speed: number; callbackUrl: string },
+): Promise<string> {
+  const tenant = `tenant-${Date.now().toString(36)}`;
+  const response = await singlekey(singlekeyUrl, apiToken, '/api/request', {
+    external_customer_id: 'landlord-demo',
+    external_tenant_id: tenant,
+    callback_url: play.callbackUrl,
+    ll_first_name: 'Lena',
+    ll_last_name: 'Landlord',
+    ll_email: 'landlord-demo@example.test',
+    ten_first_name: 'Tomas',
+    ten_last_name: 'Tenant',
+    ten_email: `${tenant}@example.test`,
+    purchase_address: '12 Demo Street, Toronto',
+    tenant_form: true,
+    stand_in_scenario: play.scenario.name,
+    stand_in_format: play.format,
+    stand_in_speed: play.speed,
+  });
+  return (response as { purchase_token: string }).purchase_token;
+}
+
+/** Prints each attempt the stand-in records, until every delivery is settled. */
+async function followDeliveries(singlekeyUrl: string, apiToken: string, purchaseToken: string): Promise<DeliveryAttempt[]> {
+  let printed = 0;
+  for (;;) {
+    const log = (await singlekey(singlekeyUrl, apiToken, `/stand-in/screenings/${purchaseToken}`)) as { finished: boolean; attempts: DeliveryAttempt[] };
+    for (const attempt of log.attempts.slice(printed)) console.log(attemptRow(attempt));
+    printed = log.attempts.length;
+    if (log.finished) return log.attempts;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function singlekey(base: string, apiToken: string, route: string, body?: unknown): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(`${base}${route}`, {
+      method: body ? 'POST' : 'GET',
+      headers: { Authorization: `Token ${apiToken}`, 'Content-Type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    throw new UsageError(
+      `No SingleKey stand-in answers at ${base} (${(error as Error).message}). \`npm start\` runs one when SINGLEKEY_API_URL is unset; otherwise start \`npm run stand-in\` or pass --singlekey.`,
+    );
+  }
+  const answer = (await response.json().catch(() => ({}))) as { errors?: string[]; detail?: string };
+  if (response.status === 401) throw new UsageError(`${base} refused the API token (401): is it the stand-in of this DATA_DIR, or is SINGLEKEY_API_TOKEN set to another one?`);
+  if (!response.ok) throw new UsageError(`${base}${route} answered ${response.status}: ${(answer.errors ?? [answer.detail]).join('; ')}`);
+  return answer;
+}

@@ -1,0 +1,28 @@
+/**
+ * `npm run stand-in`: the SingleKey stand-in on its own (`npm start` already runs one when
+ * SINGLEKEY_API_URL is unset). Point a service started separately at it with SINGLEKEY_API_URL and
+ * SINGLEKEY_API_TOKEN as printed; it signs with the same secrets as `npm start` of this DATA_DIR.
+ */
+import { runEntrypoint } from '../src/entrypoint';
+import { startEmbeddedSingleKey, useDevWebhookCredentials } from '../devkit/embedded/singlekey-stand-in';
+import { scenarioNames } from '../devkit/stand-in/scenarios';
+import { DEFAULT_SPEED } from '../devkit/stand-in/server';
+
+runEntrypoint(async (config, logger, shutdown) => {
+  const secrets = useDevWebhookCredentials(config);
+  const standIn = await startEmbeddedSingleKey(config, logger);
+  shutdown.add('SingleKey stand-in', standIn.close);
+  console.log(
+    [
+      '',
+      `SingleKey stand-in ready at ${standIn.url}`,
+      `  API token       ${standIn.token}`,
+      ...secrets.map(([label, value]) => `  ${label}  ${value}`),
+      `  signs with      ${secrets.length ? 'the development secret above' : config.singlekey.webhookSecrets.length ? 'the first of SINGLEKEY_WEBHOOK_SECRETS' : 'nothing: handshake token only (portal format)'}`,
+      `  service env     SINGLEKEY_API_URL=${standIn.url} SINGLEKEY_API_TOKEN=${standIn.token}`,
+      `  scenarios       ${scenarioNames.join(', ')} (POST /api/request with stand_in_scenario; default speed ${DEFAULT_SPEED})`,
+      '  Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+});

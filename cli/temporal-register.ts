@@ -1,0 +1,18 @@
+/**
+ * `npm run temporal:register`: registers the service's search attributes (ScreeningStatus,
+ * ExternalCustomerId, ExternalTenantId, SingleKeyScore) in TEMPORAL_NAMESPACE on an existing
+ * cluster. Idempotent; the embedded dev server does this itself.
+ */
+import { requireSetting } from '../src/config';
+import { runEntrypoint } from '../src/entrypoint';
+import { connectClient } from '../src/temporal/connect';
+import { registerSearchAttributes } from '../src/temporal/search-attributes';
+
+runEntrypoint(async (config, logger, shutdown) => {
+  const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS', 'npm run temporal:register');
+  const client = await connectClient(address, config.temporal.namespace);
+  shutdown.add('Temporal client', () => client.connection.close());
+  const added = await registerSearchAttributes(client.connection, config.temporal.namespace);
+  logger.info({ added, namespace: config.temporal.namespace }, added.length ? 'search attributes registered' : 'search attributes already present');
+  await shutdown.run();
+});

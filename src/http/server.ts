@@ -1,0 +1,75 @@
+import type { Client } from '@temporalio/client';
+import { createServer, type Server } from 'node:http';
+import type { Config } from '../config';
+import { type Db, pingDb } from '../db/connection';
+import { recordEventRows } from '../db/delivery-log';
+import { createApp } from './app';
+import { createMetrics, registerReadModelGauges } from '../metrics';
+import { msToNumber } from '@temporalio/common';
+import type { Logger } from '../logger';
+import { pingTemporal } from '../temporal/connect';
+import { createScreeningSignaler } from '../temporal/screening-signaler';
+
+export interface RunningApi {
+  server: Server;
+  url: string;
+  /** Stops accepting connections and waits for in-flight requests (up to `graceMs`). */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Builds the Koa app on real dependencies and listens on the configured host and port. */
+export async function startApi(opts: {
+  config: Config;
+  client: Client;
+  db: Db;
+  logger: Logger;
+  extraMetrics?: (() => Promise<string>)[];
+}): Promise<RunningApi> {
+  const { config, client, db, logger } = opts;
+  const metrics = createMetrics();
+  const stuckAfterMs = msToNumber(config.lifecycle.completionSla) + 3_600_000;
+  registerReadModelGauges(metrics, {
+    async countByStatus() {
+      const rows = (await db('screenings').select('status').count({ count: '*' }).groupBy('status')) as { status: string; count: string }[];
+      return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
+    },
+    async countStuckSubmitted() {
+      const [row] = (await db('screenings')
+        .where({ status: 'submitted' })
+        .where('submitted_at', '<', new Date(Date.now() - stuckAfterMs))
+        .count({ count: '*' })) as { count: string }[];
+      return Number(row?.count ?? 0);
+    },
+  });
+  const app = createApp({
+    config,
+    logger,
+    signaler: createScreeningSignaler(client, { taskQueue: config.temporal.taskQueue, lifecycle: config.lifecycle }),
+    metrics,
+    extraMetrics: opts.extraMetrics,
+    eventLog: (records) => recordEventRows(db, records),
+    reports: config.reportLinks.secret ? { db, secret: config.reportLinks.secret } : undefined,
+    readinessChecks: { temporal: () => pingTemporal(client), postgres: () => pingDb(db) },
+  });
+  const server = createServer(app.callback());
+  // SingleKey waits up to 30 s; a slow client must not hold a socket much longer than that.
+  server.requestTimeout = 35_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.http.port, config.http.host, () => resolve());
+  });
+  const host = config.http.host === '0.0.0.0' ? 'localhost' : config.http.host;
+  const url = `http://${host}:${config.http.port}`;
+  logger.info({ url }, 'API listening');
+  return {
+    server,
+    url,
+    async stop(graceMs = 10_000) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      await closed;
+      clearTimeout(timer);
+    },
+  };
+}

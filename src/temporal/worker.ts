@@ -1,0 +1,93 @@
+import { metricMeter as activityMetrics } from '@temporalio/activity';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { type Config, requireSetting, SINGLEKEY_SANDBOX_URL } from '../config';
+import { msToNumber } from '@temporalio/common';
+import type { Db } from '../db/connection';
+import type { Logger } from '../logger';
+import { createSingleKeyClient } from '../singlekey/client';
+import type { Transporter } from 'nodemailer';
+
+export interface RunningWorker {
+  /** Resolves when the worker has stopped (after `stop()` or on a fatal error). */
+  done: Promise<void>;
+  /** Stops polling, lets in-flight tasks finish, then resolves. */
+  stop(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+/** Activity and workflow log lines carry workflowId `screening-<token>`: name the token as the API's lines do. */
+export function withPurchaseToken(meta: Record<string, unknown> | undefined): Record<string, unknown> {
+  const workflowId = typeof meta?.workflowId === 'string' ? meta.workflowId : undefined;
+  return workflowId?.startsWith('screening-') ? { ...meta, purchaseToken: workflowId.slice('screening-'.length) } : { ...meta };
+}
+
+/**
+ * Sends the SDK's own logs (warnings and worse) through our logger, and leaves SIGINT/SIGTERM to
+ * our shutdown sequence, which stops the HTTP API before the worker rather than at the same time.
+ * The runtime is process-wide: the first caller's settings stay.
+ */
+function installRuntime(logger: Logger, metricsPort: number): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const sdk = logger.child({ component: 'temporal-sdk' });
+  try {
+    Runtime.install({
+      shutdownSignals: [],
+      telemetryOptions: {
+        logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} },
+        // The SDK's own metrics and the service's workflow and activity metrics, in Prometheus text.
+        ...(metricsPort ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}`, countersTotalSuffix: true, useSecondsForDurations: true } } } : {}),
+      },
+      logger: new DefaultLogger('INFO', ({ level, message, meta }) => {
+        // The worker's own INFO lines are bundler statistics and state changes: noise here.
+        if (level === 'INFO' && meta?.sdkComponent === 'worker') return;
+        const method = level.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error';
+        sdk[method](withPurchaseToken(meta), message);
+      }),
+    });
+  } catch {
+    // Already created by something else in this process (a test environment): keep that one.
+  }
+}
+
+/** Creates and runs the screening worker on `address`. */
+export async function startWorker(opts: { config: Config; address: string; db: Db; mailer: Transporter; logger: Logger }): Promise<RunningWorker> {
+  const { config, db, mailer, logger } = opts;
+  installRuntime(logger, config.workerMetricsPort);
+  const connection = await NativeConnection.connect({ address: opts.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    workflowsPath: require.resolve('../../workflows'),
+    activities: createActivities({
+      db,
+      mailer,
+      mail: config.mail,
+      singlekey: createSingleKeyClient({
+        apiUrl: config.singlekey.apiUrl ?? SINGLEKEY_SANDBOX_URL,
+        apiToken: config.singlekey.apiToken,
+        // Calls happen inside activities, whose metric meter exports through the worker's endpoint.
+        onCall: (endpoint, status) => activityMetrics.createCounter('screening_singlekey_calls', 'calls', 'SingleKey API calls by endpoint and status').add(1, { endpoint, status }),
+      }),
+      reportLinks: {
+        publicBaseUrl: config.reportLinks.publicBaseUrl,
+        secret: requireSetting(config.reportLinks.secret, 'REPORT_LINK_SECRET', 'the worker (it signs report links)'),
+        ttlMs: msToNumber(config.reportLinks.ttl),
+      },
+    }),
+    shutdownGraceTime: '20 seconds',
+  });
+  const done = worker.run().finally(() => connection.close());
+  done.catch((error: unknown) => logger.error({ err: error }, 'worker stopped with an error'));
+  logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker started');
+  return {
+    done,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done.catch(() => undefined);
+    },
+  };
+}
