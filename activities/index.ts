@@ -2,10 +2,10 @@ import { log, metricMeter } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../src/db/connection';
-import { recordEventRows } from '../src/db/delivery-log';
+import { appendDeliveryLog } from '../src/db/delivery-log';
 import { signReportLink } from '../src/reports/report-link';
 import type { SingleKeyClient } from '../src/singlekey/client';
-import type { EventRecord, ScreeningSnapshot } from '../workflows/messages';
+import { type DeliveryLogEntry, type Effect, failureTypes, type LandlordMilestone, type ScreeningSnapshot } from '../workflows/messages';
 import { landlordMail, teamAlertMail, tenantReminderMail } from './mail-templates';
 import { type SendOutcome, sendOnce } from './send-once';
 
@@ -20,8 +20,6 @@ export interface ActivityDeps {
   reportLinks: { publicBaseUrl: string; secret: string; ttlMs: number };
 }
 
-/** Thrown while SingleKey's report is still being prepared; retried by the activity's policy. */
-export const REPORT_NOT_READY = 'ReportNotReady';
 
 /** Builds the activities with their dependencies, so tests can pass real or fake ones. */
 export function createActivities({ db, mailer, mail, singlekey, reportLinks }: ActivityDeps) {
@@ -78,11 +76,11 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks }: A
     },
 
     /** Appends deliveries to the delivery log; a repeat of a logged dedupe key is counted on its row. */
-    async recordEvents(records: EventRecord[]): Promise<void> {
-      await recordEventRows(db, records);
+    async recordDeliveries(records: DeliveryLogEntry[]): Promise<void> {
+      await appendDeliveryLog(db, records);
     },
 
-    async notifyLandlord(input: { milestone: 'submitted' | 'completed' | 'failed' | 'expired'; screening: ScreeningSnapshot }): Promise<SendOutcome> {
+    async notifyLandlord(input: { milestone: LandlordMilestone; screening: ScreeningSnapshot }): Promise<SendOutcome> {
       const { screening } = input;
       const reportLink =
         input.milestone === 'completed'
@@ -100,13 +98,13 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks }: A
     },
 
     /** Archives SingleKey's report JSON and, for the full report, its PDF (SingleKey's links expire after five days). */
-    async fetchReport(input: { purchaseToken: string; scope: 'partial' | 'full' }): Promise<{ score?: number; pdfBytes?: number }> {
+    async fetchReport(input: { purchaseToken: string; scope: Extract<Effect, { kind: 'fetch_report' }>['scope'] }): Promise<{ score?: number; pdfBytes?: number }> {
       const report = await singlekey.getReport(input.purchaseToken);
-      if (!report.ready) throw ApplicationFailure.create({ type: REPORT_NOT_READY, message: `report not ready: ${report.detail}` });
+      if (!report.ready) throw ApplicationFailure.create({ type: failureTypes.reportNotReady, message: `report not ready: ${report.detail}` });
       const key = { purchase_token: input.purchaseToken, scope: input.scope };
       await db('reports').insert({ ...key, report_json: JSON.stringify(report.body), fetched_at: db.fn.now() }).onConflict(['purchase_token', 'scope']).merge(['report_json', 'fetched_at']);
       if (input.scope === 'partial') return { score: report.score };
-      if (!report.pdfReady) throw ApplicationFailure.create({ type: REPORT_NOT_READY, message: 'report PDF not ready yet' });
+      if (!report.pdfReady) throw ApplicationFailure.create({ type: failureTypes.reportNotReady, message: 'report PDF not ready yet' });
       const pdf = await singlekey.getReportPdf(input.purchaseToken);
       await db('reports').where(key).update({ pdf, pdf_fetched_at: db.fn.now() });
       return { score: report.score, pdfBytes: pdf.length };
@@ -115,7 +113,7 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks }: A
     /** Reconciliation: asks SingleKey whether the report is ready; not ready is a retryable failure. */
     async checkReport(input: { purchaseToken: string }): Promise<{ score?: number; reportUrl?: string }> {
       const report = await singlekey.getReport(input.purchaseToken);
-      if (!report.ready) throw ApplicationFailure.create({ type: REPORT_NOT_READY, message: `report not ready: ${report.detail}` });
+      if (!report.ready) throw ApplicationFailure.create({ type: failureTypes.reportNotReady, message: `report not ready: ${report.detail}` });
       return { score: report.score, reportUrl: report.reportUrl };
     },
   });

@@ -1,4 +1,4 @@
-import type { ScreeningSnapshot } from '../workflows/messages';
+import type { LandlordMilestone, ScreeningSnapshot } from '../workflows/messages';
 
 export interface MailContent {
   subject: string;
@@ -22,7 +22,7 @@ function applicant(s: ScreeningSnapshot): string {
   return name || (s.externalTenantId ? `applicant ${s.externalTenantId}` : 'your applicant');
 }
 
-export function landlordMail(milestone: 'submitted' | 'completed' | 'failed' | 'expired', s: ScreeningSnapshot, archivedReportUrl?: string): MailContent {
+export function landlordMail(milestone: LandlordMilestone, s: ScreeningSnapshot, archivedReportUrl?: string): MailContent {
   const ref = `Screening reference: ${s.purchaseToken}`;
   switch (milestone) {
     case 'submitted':

@@ -1,12 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../src/db/connection';
+import { failureTypes } from '../workflows/messages';
 import type { MailContent } from './mail-templates';
 
 export type SendOutcome = { outcome: 'sent'; messageId: string } | { outcome: 'skipped_no_recipient' };
 
-/** Type of the failure when the SMTP server refuses a message for good (5xx). */
-export const MAIL_REJECTED = 'MailRejected';
 
 export interface Sender {
   db: Db;
@@ -34,7 +33,7 @@ export async function sendOnce(
   const row = (await db('notifications').where(key).first()) as { status: string; error: string | null };
   if (row.status === 'sent') return { outcome: 'sent', messageId };
   if (row.status === 'failed') {
-    throw ApplicationFailure.create({ type: MAIL_REJECTED, nonRetryable: true, message: `refused earlier: ${row.error ?? ''}` });
+    throw ApplicationFailure.create({ type: failureTypes.mailRejected, nonRetryable: true, message: `refused earlier: ${row.error ?? ''}` });
   }
   if (!mail.to) {
     await db('notifications').where(key).update({ status: 'skipped_no_recipient', updated_at: db.fn.now() });
@@ -52,7 +51,7 @@ export async function sendOnce(
     await db('notifications')
       .where(key)
       .update({ status: permanent ? 'failed' : 'pending', error: message, updated_at: db.fn.now() });
-    if (permanent) throw ApplicationFailure.create({ type: MAIL_REJECTED, nonRetryable: true, message, cause: error as Error });
+    if (permanent) throw ApplicationFailure.create({ type: failureTypes.mailRejected, nonRetryable: true, message, cause: error as Error });
     throw error;
   }
   await db('notifications').where(key).update({ status: 'sent', sent_at: db.fn.now(), error: null, updated_at: db.fn.now() });

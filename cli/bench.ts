@@ -18,7 +18,7 @@ import { startSingleKeyStandIn } from '../devkit/stand-in/server';
 import { connectClient } from '../src/temporal/connect';
 import { projectRoot } from '../devkit/temporal-binaries';
 import { signedHeaders } from '../devkit/stand-in/webhook-payloads';
-import { type ScreeningEvent, screeningEventSignal, workflowIdFor, workflowType } from '../workflows/messages';
+import { DEFAULT_TASK_QUEUE, type ScreeningEvent, screeningEventSignal, workflowIdFor, workflowType } from '../workflows/messages';
 
 const { values: args } = parseArgs({
   options: {
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
       const e = event(`bench-${run}-c${i}`, 'invite.sent');
       await client.workflow.signalWithStart(workflowType, {
         workflowId: workflowIdFor(e.purchaseToken),
-        taskQueue: 'screenings',
+        taskQueue: DEFAULT_TASK_QUEUE,
         args: [{ purchaseToken: e.purchaseToken, lifecycle }],
         signal: screeningEventSignal,
         signalArgs: [e],
@@ -291,13 +291,13 @@ async function main(): Promise<void> {
     say(`\n[5/5] cost: history, rows, worker memory with ${OPEN} open screenings`);
     const sample = await client.workflow.getHandle(workflowIdFor(`bench-${run}-e0`)).describe();
     const rows: Record<string, number> = {};
-    for (const table of ['screenings', 'screening_events', 'notifications', 'reports']) {
+    for (const table of ['screenings', 'delivery_log', 'notifications', 'reports']) {
       const [row] = (await db(table).where('purchase_token', 'like', `bench-${run}-e%`).count({ n: '*' })) as { n: string }[];
       rows[table] = round(Number(row?.n ?? 0) / N, 2);
     }
     for (let i = started; i < OPEN; i += 1) {
       const e = event(`bench-${run}-o${i}`, 'invite.sent');
-      await client.workflow.signalWithStart(workflowType, { workflowId: workflowIdFor(e.purchaseToken), taskQueue: 'screenings', args: [{ purchaseToken: e.purchaseToken, lifecycle }], signal: screeningEventSignal, signalArgs: [e] });
+      await client.workflow.signalWithStart(workflowType, { workflowId: workflowIdFor(e.purchaseToken), taskQueue: DEFAULT_TASK_QUEUE, args: [{ purchaseToken: e.purchaseToken, lifecycle }], signal: screeningEventSignal, signalArgs: [e] });
       progress('open screenings started', i + 1, OPEN);
     }
     await waitForRows('open screenings recorded', `bench-${run}-`, Math.max(OPEN, started));

@@ -25,7 +25,7 @@ type Activities = ReturnType<typeof createActivities>;
 const sent = async () => ({ outcome: 'sent' as const, messageId: '<recorded@history>' });
 const activities: Activities = {
   recordScreening: async () => undefined,
-  recordEvents: async () => undefined,
+  recordDeliveries: async () => undefined,
   notifyLandlord: sent,
   remindTenant: sent,
   alertTeam: sent,

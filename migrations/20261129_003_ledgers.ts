@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 
 /** Delivery log, e-mail send ledger, archived PDFs and the landlord directory. */
 export async function up(knex: Knex): Promise<void> {
-  await knex.schema.createTable('screening_events', (table) => {
+  await knex.schema.createTable('delivery_log', (table) => {
     // One row per delivery (dedupe key); repeats of it are counted on the same row.
     table.string('dedupe_key', 255).primary();
     table.string('purchase_token', 128).notNullable().index();
@@ -46,5 +46,5 @@ export async function down(knex: Knex): Promise<void> {
     table.dropColumn('pdf_fetched_at');
   });
   await knex.schema.dropTable('notifications');
-  await knex.schema.dropTable('screening_events');
+  await knex.schema.dropTable('delivery_log');
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_TASK_QUEUE } from '../workflows/messages';
 import { msToNumber, type StringValue } from '@temporalio/common';
 import path from 'node:path';
 import { z } from 'zod';
@@ -45,7 +46,7 @@ const envSchema = z.object({
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   TEMPORAL_ADDRESS: optionalText,
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('screenings'),
+  TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default(DEFAULT_TASK_QUEUE),
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
   SMTP_URL: optionalUrl(['smtp:', 'smtps:']),
   MAIL_FROM: z.string().trim().min(3).default('SingleKey screenings <screenings@localhost>'),

@@ -1,11 +1,14 @@
 /**
- * Everything the HTTP edge, the worker, the workflow and the tests agree on: signal and query
- * definitions, their payload types, search attribute keys and the workflow id scheme.
+ * The service's one vocabulary, shared by the HTTP edge, the worker, the workflow, the activities
+ * and the tests: event types, milestones, effect kinds, failure type names, signal and query
+ * definitions with their payload types, search attribute keys, the task queue default and the
+ * workflow id scheme. Defined here once and imported everywhere else.
  * Imports only Temporal's workflow-safe packages (`@temporalio/common` is the source of the
  * search-attribute helpers that `@temporalio/workflow` does not re-export).
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { CarriedState } from './carried-state';
 
 /** The event kinds the lifecycle understands; SingleKey's other names become `unknown` at the edge. */
 export const screeningEventTypes = [
@@ -41,7 +44,51 @@ export interface ScreeningParties {
   links?: { report?: string; pdf?: string };
 }
 
-export type Milestones = 'invited' | 'inviteOpened' | 'formOpened' | 'submitted' | 'paymentCaptured' | 'partialReport' | 'completed' | 'failed' | 'expired';
+/** The dated steps of a screening (`moments`, and the read model's `*_at` columns). */
+export type Milestone = 'invited' | 'inviteOpened' | 'formOpened' | 'submitted' | 'paymentCaptured' | 'partialReport' | 'completed' | 'failed' | 'expired';
+
+/** The milestones the landlord hears about by e-mail. */
+export type LandlordMilestone = 'submitted' | 'completed' | 'failed' | 'expired';
+
+/** Why the team is alerted. */
+export type AlertReason = 'recoverable_failure' | 'failed' | 'reconciliation_gave_up';
+
+/** What the state machine asks the workflow to do; each is done at most once per screening (see `effectKey`). */
+export type Effect =
+  | { kind: 'notify_landlord'; milestone: LandlordMilestone }
+  | { kind: 'remind_tenant'; index: number }
+  | { kind: 'alert_team'; reason: AlertReason }
+  | { kind: 'fetch_report'; scope: 'partial' | 'full' }
+  | { kind: 'reconcile' };
+
+/** An effect's key, unique per screening: `notify_landlord:completed`, `remind_tenant:1`, `reconcile`. */
+export function effectKey(effect: Effect): string {
+  switch (effect.kind) {
+    case 'notify_landlord':
+      return `notify_landlord:${effect.milestone}`;
+    case 'remind_tenant':
+      return `remind_tenant:${effect.index}`;
+    case 'alert_team':
+      return `alert_team:${effect.reason}`;
+    case 'fetch_report':
+      return `fetch_report:${effect.scope}`;
+    case 'reconcile':
+      return 'reconcile';
+  }
+}
+
+/** Where a requested effect stands: `running` (its activity is under way), `waiting` (an e-mail with no recipient yet), or settled. */
+export type EffectStatus = 'running' | 'waiting' | 'done' | 'superseded' | 'failed';
+
+/** Types of the `ApplicationFailure`s activities throw; the non-retryable ones are named in the retry policies. */
+export const failureTypes = {
+  /** SingleKey refused the call for good (400, 401, 403): retrying cannot help. */
+  singleKeyRejected: 'SingleKeyRejected',
+  /** SingleKey is still preparing the report: retried. */
+  reportNotReady: 'ReportNotReady',
+  /** The SMTP server refused the message for good (5xx). */
+  mailRejected: 'MailRejected',
+} as const;
 
 /** What the workflow knows about a screening beyond its parties. */
 export interface ScreeningFacts extends ScreeningParties {
@@ -49,7 +96,7 @@ export interface ScreeningFacts extends ScreeningParties {
   formUrl?: string;
   failure?: { reason?: string; message?: string; recoverable: boolean };
   /** When SingleKey says each milestone happened (earliest seen). */
-  moments: Partial<Record<Milestones, string>>;
+  moments: Partial<Record<Milestone, string>>;
 }
 
 /**
@@ -84,8 +131,8 @@ export interface ScreeningEvent extends ScreeningParties {
 
 export type ScreeningStatus = 'unknown' | 'invited' | 'form_opened' | 'submitted' | 'completed' | 'failed' | 'expired';
 
-/** One line of the delivery log (`screening_events`). */
-export interface EventRecord {
+/** One line of the delivery log (table `delivery_log`). */
+export interface DeliveryLogEntry {
   dedupeKey: string;
   purchaseToken: string;
   type: string;
@@ -117,7 +164,7 @@ export interface ScreeningView {
   duplicatesIgnored: number;
   remindersSent: number;
   nextDeadline?: { kind: string; at: string };
-  /** Effect keys by outcome; `waiting` are e-mails whose recipient no delivery has named yet. */
+  /** Effect keys by outcome (`pending`: running); `waiting` are e-mails whose recipient no delivery has named yet. */
   effects: { done: string[]; pending: string[]; waiting: string[]; superseded: string[]; failed: string[] };
 }
 
@@ -132,8 +179,8 @@ export interface LifecycleDurations {
 export interface ScreeningWorkflowInput {
   purchaseToken: string;
   lifecycle: LifecycleDurations;
-  /** Set only by continue-as-new: the state, queue and unfinished work carried over (opaque here). */
-  carried?: unknown;
+  /** Set only by continue-as-new: what the previous run hands over (validated on entry, see carried-state.ts). */
+  carried?: CarriedState;
 }
 
 export const screeningEventSignal = defineSignal<[ScreeningEvent]>('screeningEvent');
@@ -141,9 +188,19 @@ export const statusQuery = defineQuery<ScreeningView>('status');
 
 export const workflowType = 'screeningWorkflow';
 
+/** Task queue of the screening workers unless TEMPORAL_TASK_QUEUE says otherwise. */
+export const DEFAULT_TASK_QUEUE = 'screenings';
+
+const WORKFLOW_ID_PREFIX = 'screening-';
+
 /** One workflow per screening: `screening-<purchase_token>`. */
 export function workflowIdFor(purchaseToken: string): string {
-  return `screening-${purchaseToken}`;
+  return `${WORKFLOW_ID_PREFIX}${purchaseToken}`;
+}
+
+/** The purchase token a screening workflow id stands for, or undefined for any other id. */
+export function purchaseTokenOf(workflowId: string): string | undefined {
+  return workflowId.startsWith(WORKFLOW_ID_PREFIX) ? workflowId.slice(WORKFLOW_ID_PREFIX.length) || undefined : undefined;
 }
 
 export const searchAttributes = {
@@ -154,9 +211,6 @@ export const searchAttributes = {
 } as const;
 
 /** The same keys in the spelling `temporal server start-dev --search-attribute` and the admin tools use. */
-export const searchAttributeTypes: Record<string, 'Keyword' | 'Int'> = {
-  ScreeningStatus: 'Keyword',
-  ExternalCustomerId: 'Keyword',
-  ExternalTenantId: 'Keyword',
-  SingleKeyScore: 'Int',
-};
+export const searchAttributeTypes: Record<string, 'Keyword' | 'Int'> = Object.fromEntries(
+  Object.values(searchAttributes).map((key) => [key.name, key.type === SearchAttributeType.INT ? 'Int' : 'Keyword']),
+);

@@ -1,36 +1,49 @@
 /**
- * The screening lifecycle as a pure function: `(state, input, now) -> { state, effects }`.
- * No Temporal, no I/O: the workflow (screening-workflow.ts) feeds it signals and timer firings and
- * carries out the effects it asks for.
+ * The screening lifecycle as a pure function: `(state, input, now) -> { state, start, cancel }`.
+ * No Temporal, no I/O: the workflow (screening-workflow.ts) feeds it deliveries, timer firings and
+ * the outcomes of the effects it started, and does what it answers. Every business rule is here.
  *
  * Two choices make duplicates and reordering harmless by construction:
  * - the status is *derived* from the set of facts recorded so far (which only ever grows), so it
  *   cannot depend on the order in which the facts arrived, and progress never moves back;
  * - each delivery contributes effects that depend only on the delivery itself, and every effect has
- *   a key that is requested at most once per screening; so the set of requested effects is the same
- *   for any order and any number of repeats.
+ *   a key that is requested at most once per screening and settles at most once.
  */
-import type { Milestones, ScreeningEvent, ScreeningFacts, ScreeningStatus } from './messages';
+import {
+  type AlertReason,
+  type Effect,
+  effectKey,
+  type EffectStatus,
+  type Milestone,
+  type ScreeningEvent,
+  type ScreeningFacts,
+  type ScreeningSnapshot,
+  type ScreeningStatus,
+  type ScreeningView,
+} from './messages';
 
-export type Milestone = 'submitted' | 'completed' | 'failed' | 'expired';
+/** How an effect's work ended, as the workflow reports it back. */
+export type EffectResult =
+  /** Done; `report` is what a report fetch or reconciliation learned. */
+  | { kind: 'done'; report?: { score?: number; reportUrl?: string } }
+  /** An e-mail with nobody to send it to yet. */
+  | { kind: 'no_recipient' }
+  /** Cancelled because the machine asked for it. */
+  | { kind: 'cancelled' }
+  /** Failed for good (retries exhausted, or a non-retryable failure). */
+  | { kind: 'failed' };
 
-export type Effect =
-  | { kind: 'notify_landlord'; milestone: Milestone }
-  | { kind: 'remind_tenant'; index: number }
-  | { kind: 'alert_team'; reason: 'recoverable_failure' | 'failed' | 'reconciliation_gave_up' }
-  | { kind: 'fetch_report'; scope: 'partial' | 'full' }
-  | { kind: 'reconcile' };
-
-/** What drives the machine: a delivery, a timer the workflow set from `nextDeadline`, or a reconciliation outcome. */
+/** What drives the machine. */
 export type MachineInput =
   | { kind: 'delivery'; event: ScreeningEvent }
   | { kind: 'reminder_due'; index: number }
   | { kind: 'expiry_due' }
   | { kind: 'completion_deadline_due' }
-  | { kind: 'reconciled'; score?: number; reportUrl?: string; completedAt?: string }
-  /** The archived report's score, for completions that named none (the partner-portal format). */
-  | { kind: 'report_fetched'; score?: number }
-  | { kind: 'reconciliation_gave_up' };
+  | { kind: 'effect_settled'; key: string; result: EffectResult }
+  /** Bookkeeping (read model, delivery log) that failed for good, shown with the failed effects. */
+  | { kind: 'bookkeeping_failed'; what: string }
+  /** A new run took over after continue-as-new: effects still running in the old one start again. */
+  | { kind: 'resumed' };
 
 export interface TimelineEntry {
   type: string;
@@ -39,15 +52,26 @@ export interface TimelineEntry {
   dedupeKey?: string;
 }
 
+export interface EffectRecord {
+  effect: Effect;
+  status: EffectStatus;
+  /** Set once the machine asked for the running work to be cancelled. */
+  cancelling?: true;
+}
+
 export interface ScreeningState extends ScreeningFacts {
   inviteType?: string;
   /** Workflow-clock times the timers count from (set when first learned, never moved). */
   clock: { firstSeen?: string; invited?: string; submitted?: string; terminal?: string };
   /** Dedupe keys of every applied delivery. */
   appliedKeys: string[];
-  /** Keys of every effect requested so far (see `effectKey`). */
-  requested: string[];
+  /** Every effect requested so far, by key (see `effectKey`), with where it stands. */
+  effects: Record<string, EffectRecord>;
   timeline: TimelineEntry[];
+  /** Increases whenever what readers see (facts, status) changes; the read model ignores a smaller one. */
+  version: number;
+  duplicatesIgnored: number;
+  bookkeepingFailed: string[];
 }
 
 export interface Durations {
@@ -69,32 +93,22 @@ export interface Deadline {
 
 export interface Transition {
   state: ScreeningState;
-  effects: Effect[];
-  /** False when the input changed nothing (a duplicate, a timer for something already settled). */
-  changed: boolean;
+  /** Effects to start now: newly requested ones, and waiting e-mails whose recipient arrived. */
+  start: Effect[];
+  /** Keys of running effects whose work became pointless: cancel them. */
+  cancel: string[];
+  /** The input was a delivery whose dedupe key had already been applied. */
+  duplicate: boolean;
+  /** What readers see (status, facts) changed: publish the read model and search attributes. */
+  published: boolean;
 }
 
 export function initialState(purchaseToken: string): ScreeningState {
-  return { purchaseToken, moments: {}, clock: {}, appliedKeys: [], requested: [], timeline: [] };
-}
-
-export function effectKey(effect: Effect): string {
-  switch (effect.kind) {
-    case 'notify_landlord':
-      return `notify_landlord:${effect.milestone}`;
-    case 'remind_tenant':
-      return `remind_tenant:${effect.index}`;
-    case 'alert_team':
-      return `alert_team:${effect.reason}`;
-    case 'fetch_report':
-      return `fetch_report:${effect.scope}`;
-    case 'reconcile':
-      return 'reconcile';
-  }
+  return { purchaseToken, moments: {}, clock: {}, appliedKeys: [], effects: {}, timeline: [], version: 0, duplicatesIgnored: 0, bookkeepingFailed: [] };
 }
 
 /** The status follows from the recorded facts alone; see the module comment. */
-export function statusOf(state: ScreeningState): ScreeningStatus {
+export function statusOf(state: ScreeningFacts): ScreeningStatus {
   const { moments, failure } = state;
   if (moments.completed) return 'completed';
   if (moments.failed && failure && !failure.recoverable) return 'failed';
@@ -112,16 +126,16 @@ export function isTerminal(status: ScreeningStatus): boolean {
 export function transition(previous: ScreeningState, input: MachineInput, now: string): Transition {
   // A repeated delivery is answered before any copying: floods of duplicates are the common case.
   if (input.kind === 'delivery' && previous.appliedKeys.includes(input.event.dedupeKey)) {
-    return { state: previous, effects: [], changed: false };
+    return { state: { ...previous, duplicatesIgnored: previous.duplicatesIgnored + 1 }, start: [], cancel: [], duplicate: true, published: false };
   }
   // JSON round trip rather than structuredClone, which the workflow sandbox may not offer.
   const state = JSON.parse(JSON.stringify(previous)) as ScreeningState;
-  const effects: Effect[] = [];
+  const starting: string[] = [];
   const request = (effect: Effect) => {
     const key = effectKey(effect);
-    if (state.requested.includes(key)) return;
-    state.requested.push(key);
-    effects.push(effect);
+    if (state.effects[key]) return;
+    state.effects[key] = { effect, status: 'running' };
+    starting.push(key);
   };
   const statusBefore = statusOf(previous);
 
@@ -148,31 +162,110 @@ export function transition(previous: ScreeningState, input: MachineInput, now: s
     case 'completion_deadline_due':
       if (statusBefore === 'submitted') request({ kind: 'reconcile' });
       break;
-    case 'reconciled':
-      if (!state.moments.completed) {
-        state.timeline.push({ type: 'screening.reconciled', occurredAt: input.completedAt ?? now, appliedAt: now });
-        state.score ??= input.score;
-        state.links = { ...state.links, report: state.links?.report ?? input.reportUrl };
-        markCompleted(state, input.completedAt ?? now, request);
+    case 'effect_settled':
+      settle(state, input.key, input.result, now, request);
+      break;
+    case 'bookkeeping_failed':
+      state.bookkeepingFailed.push(input.what);
+      break;
+    case 'resumed':
+      for (const [key, record] of Object.entries(state.effects)) {
+        if (record.status !== 'running') continue;
+        // Work cancelled in the old run is not started again: it was pointless.
+        if (record.cancelling) record.status = 'superseded';
+        else starting.push(key);
       }
-      break;
-    case 'report_fetched':
-      state.score ??= input.score;
-      break;
-    case 'reconciliation_gave_up':
-      if (!state.moments.completed) request({ kind: 'alert_team', reason: 'reconciliation_gave_up' });
       break;
   }
 
+  const cancel = reconsiderEffects(state, starting);
   const statusAfter = statusOf(state);
   // The dedupe window counts from the moment the screening last became terminal.
   if (isTerminal(statusAfter) && !isTerminal(statusBefore)) state.clock.terminal = now;
-  const changed = effects.length > 0 || JSON.stringify(state) !== JSON.stringify(previous);
-  return { state: changed ? state : previous, effects, changed };
+  const published = JSON.stringify(snapshotOf(state)) !== JSON.stringify(snapshotOf(previous));
+  if (published) state.version += 1;
+  const start = starting.filter((key) => state.effects[key]!.status === 'running').map((key) => state.effects[key]!.effect);
+  return { state, start, cancel, duplicate: false, published };
 }
 
+/** Applies an effect's outcome; an effect settles once, and later reports for it change nothing. */
+function settle(state: ScreeningState, key: string, result: EffectResult, now: string, request: (effect: Effect) => void): void {
+  const record = state.effects[key];
+  if (!record || record.status !== 'running') return;
+  const cancelling = record.cancelling;
+  delete record.cancelling;
+  switch (result.kind) {
+    case 'no_recipient':
+      record.status = 'waiting';
+      return;
+    case 'cancelled':
+      record.status = 'superseded';
+      return;
+    case 'failed':
+      // Work the machine cancelled may fail instead of reporting the cancellation: it was pointless all the same.
+      record.status = cancelling ? 'superseded' : 'failed';
+      if (cancelling) return;
+      if (record.effect.kind === 'reconcile' && !state.moments.completed) request(alert('reconciliation_gave_up'));
+      return;
+    case 'done':
+      record.status = 'done';
+      if (record.effect.kind === 'fetch_report') {
+        // A portal "Report Complete" names no score: the archived report does.
+        state.score ??= result.report?.score;
+      } else if (record.effect.kind === 'reconcile' && !state.moments.completed) {
+        const completedAt = now;
+        state.timeline.push({ type: 'screening.reconciled', occurredAt: completedAt, appliedAt: now });
+        state.score ??= result.report?.score;
+        if (result.report?.reportUrl) state.links = { ...state.links, report: state.links?.report ?? result.report.reportUrl };
+        markCompleted(state, completedAt, request);
+      }
+      return;
+  }
+}
+
+/**
+ * The rules for effects not settled yet, applied after every input:
+ * - work not started yet (`starting`, `waiting`) that became pointless is superseded and never runs:
+ *   the "submitted" e-mail once the outcome is known, a reminder once the tenant is past `invited`;
+ * - a waiting e-mail starts once a delivery has named its recipient;
+ * - a running reconciliation is cancelled once a delivery settled the outcome.
+ * Returns the keys of running effects to cancel.
+ */
+function reconsiderEffects(state: ScreeningState, starting: string[]): string[] {
+  const status = statusOf(state);
+  const cancel: string[] = [];
+  for (const [key, record] of Object.entries(state.effects)) {
+    const notStarted = record.status === 'waiting' || (record.status === 'running' && starting.includes(key));
+    if (notStarted && isPointless(record.effect, status)) {
+      record.status = 'superseded';
+    } else if (record.status === 'waiting' && hasRecipient(record.effect, state)) {
+      record.status = 'running';
+      starting.push(key);
+    } else if (record.status === 'running' && !notStarted && !record.cancelling && record.effect.kind === 'reconcile' && isTerminal(status)) {
+      record.cancelling = true;
+      cancel.push(key);
+    }
+  }
+  return cancel;
+}
+
+function isPointless(effect: Effect, status: ScreeningStatus): boolean {
+  if (effect.kind === 'notify_landlord' && effect.milestone === 'submitted') return isTerminal(status);
+  if (effect.kind === 'remind_tenant') return status !== 'invited';
+  if (effect.kind === 'reconcile') return isTerminal(status);
+  return false;
+}
+
+function hasRecipient(effect: Effect, state: ScreeningState): boolean {
+  if (effect.kind === 'notify_landlord') return Boolean(state.landlord?.email);
+  if (effect.kind === 'remind_tenant') return Boolean(state.tenant?.email);
+  return true;
+}
+
+const alert = (reason: AlertReason): Effect => ({ kind: 'alert_team', reason });
+
 /** The milestone each event dates (completion and failure are dated with their outcome, below). */
-const momentOf: Partial<Record<ScreeningEvent['type'], Milestones>> = {
+const momentOf: Partial<Record<ScreeningEvent['type'], Milestone>> = {
   'invite.sent': 'invited',
   'invite.opened': 'inviteOpened',
   'form.opened': 'formOpened',
@@ -206,9 +299,9 @@ function applyEvent(state: ScreeningState, event: ScreeningEvent, now: string, r
         state.failure = { reason: event.failure?.reason, message: event.failure?.message, recoverable };
         state.moments.failed = event.occurredAt;
       }
-      if (recoverable) request({ kind: 'alert_team', reason: 'recoverable_failure' });
+      if (recoverable) request(alert('recoverable_failure'));
       else {
-        request({ kind: 'alert_team', reason: 'failed' });
+        request(alert('failed'));
         request({ kind: 'notify_landlord', milestone: 'failed' });
       }
       break;
@@ -243,6 +336,42 @@ function earliest<K extends string>(moments: Partial<Record<K, string>>, key: K,
   if (current === undefined || at < current) moments[key] = at;
 }
 
+/** The screening as activities and the read model see it: its facts and status, no machine bookkeeping. */
+export function snapshotOf(state: ScreeningState): ScreeningSnapshot {
+  const { purchaseToken, externalCustomerId, externalTenantId, externalDealId, externalListingId, tenant, landlord, score, recommendation, links, formUrl, failure, moments } =
+    state;
+  const facts = { purchaseToken, externalCustomerId, externalTenantId, externalDealId, externalListingId, tenant, landlord, score, recommendation, links, formUrl, failure, moments };
+  return { ...facts, status: statusOf(state), version: state.version };
+}
+
+/** Effect keys by where they stand, bookkeeping failures with the failed ones. */
+export function effectsByStatus(state: ScreeningState): { done: string[]; pending: string[]; waiting: string[]; superseded: string[]; failed: string[] } {
+  const byStatus = { done: [] as string[], pending: [] as string[], waiting: [] as string[], superseded: [] as string[], failed: [...state.bookkeepingFailed] };
+  for (const [key, { status }] of Object.entries(state.effects)) byStatus[status === 'running' ? 'pending' : status].push(key);
+  return byStatus;
+}
+
+/** What `temporal workflow query --type status` answers. */
+export function viewOf(state: ScreeningState, durations: Durations): ScreeningView {
+  const deadline = nextDeadline(state, durations);
+  const effects = effectsByStatus(state);
+  return {
+    purchaseToken: state.purchaseToken,
+    status: statusOf(state),
+    version: state.version,
+    externalCustomerId: state.externalCustomerId,
+    externalTenantId: state.externalTenantId,
+    score: state.score,
+    recommendation: state.recommendation,
+    failure: state.failure && { reason: state.failure.reason, recoverable: state.failure.recoverable },
+    timeline: state.timeline.map(({ type, occurredAt, appliedAt }) => ({ type, occurredAt, appliedAt })),
+    duplicatesIgnored: state.duplicatesIgnored,
+    remindersSent: effects.done.filter((key) => key.startsWith('remind_tenant:')).length,
+    nextDeadline: deadline && { kind: deadline.kind === 'close' ? 'close (dedupe window ends)' : deadline.kind, at: deadline.at },
+    effects,
+  };
+}
+
 /** The next timer the workflow must set, or undefined when it only waits for deliveries. */
 export function nextDeadline(state: ScreeningState, durations: Durations): Deadline | undefined {
   const status = statusOf(state);
@@ -254,7 +383,7 @@ export function nextDeadline(state: ScreeningState, durations: Durations): Deadl
     const invitedFrom = state.clock.invited ?? state.clock.firstSeen;
     if (status === 'invited' && state.clock.invited) {
       durations.reminders.forEach((offset, i) => {
-        if (!state.requested.includes(effectKey({ kind: 'remind_tenant', index: i + 1 }))) {
+        if (!state.effects[effectKey({ kind: 'remind_tenant', index: i + 1 })]) {
           candidates.push({ kind: 'reminder', index: i + 1, at: after(state.clock.invited!, offset) });
         }
       });
@@ -262,14 +391,14 @@ export function nextDeadline(state: ScreeningState, durations: Durations): Deadl
     if ((status === 'unknown' || status === 'invited' || status === 'form_opened') && invitedFrom) {
       candidates.push({ kind: 'expiry', at: after(invitedFrom, durations.expiry) });
     }
-    if (status === 'submitted' && state.clock.submitted && !state.requested.includes('reconcile')) {
+    if (status === 'submitted' && state.clock.submitted && !state.effects.reconcile) {
       candidates.push({ kind: 'completion_deadline', at: after(state.clock.submitted, durations.completionSla) });
     }
   }
   return candidates.sort((a, b) => a.at.localeCompare(b.at))[0];
 }
 
-/** The machine input a fired deadline stands for. */
+/** The machine input a fired deadline stands for (`close` ends the workflow instead). */
 export function inputForDeadline(deadline: Deadline): MachineInput | undefined {
   switch (deadline.kind) {
     case 'reminder':

@@ -1,16 +1,16 @@
-import type { EventRecord } from '../../workflows/messages';
+import type { DeliveryLogEntry } from '../../workflows/messages';
 import type { Db } from './connection';
 
 /**
- * Appends deliveries to `screening_events`, so support can answer "did we get it?". One row per
+ * Appends deliveries to `delivery_log`, so support can answer "did we get it?". One row per
  * dedupe key; a repeat of a logged key is counted on its row (`repeats`, `last_received_at`).
  * Written by the workflow (applied, duplicate) and by the HTTP edge (unknown, late).
  */
-export async function recordEventRows(db: Db, records: EventRecord[]): Promise<void> {
+export async function appendDeliveryLog(db: Db, records: DeliveryLogEntry[]): Promise<void> {
   // Row by row: a batch often holds the same dedupe key twice (a delivery and its repeat), which a
   // single multi-row INSERT ... ON CONFLICT DO UPDATE refuses ("cannot affect row a second time").
   for (const record of records) {
-    await db('screening_events')
+    await db('delivery_log')
       .insert({
         dedupe_key: record.dedupeKey,
         purchase_token: record.purchaseToken,
@@ -22,6 +22,6 @@ export async function recordEventRows(db: Db, records: EventRecord[]): Promise<v
         last_received_at: record.receivedAt,
       })
       .onConflict('dedupe_key')
-      .merge({ repeats: db.raw('screening_events.repeats + 1'), last_received_at: db.raw('excluded.last_received_at') });
+      .merge({ repeats: db.raw('delivery_log.repeats + 1'), last_received_at: db.raw('excluded.last_received_at') });
   }
 }

@@ -9,7 +9,7 @@ import { HttpError } from './errors';
 import { registerReportRoute } from './report-route';
 import { registerWebhookRoute } from './webhook-route';
 import type { Db } from '../db/connection';
-import type { EventRecord } from '../../workflows/messages';
+import type { DeliveryLogEntry } from '../../workflows/messages';
 
 export interface AppDeps {
   config: Config;
@@ -19,7 +19,7 @@ export interface AppDeps {
   /** More Prometheus text appended to `/metrics` (the worker's exporter in `npm start`). */
   extraMetrics?: (() => Promise<string>)[];
   /** Logs deliveries that reach no workflow (unknown events, late deliveries). */
-  eventLog?: (records: EventRecord[]) => Promise<void>;
+  deliveryLog?: (records: DeliveryLogEntry[]) => Promise<void>;
   /** Serves archived report PDFs behind signed links when given. */
   reports?: { db: Db; secret: string };
   /** Named dependency checks for `/readyz`; each rejects when its dependency is unreachable. */

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { createServer, type Server } from 'node:http';
 import type { Config } from '../config';
 import { type Db, pingDb } from '../db/connection';
-import { recordEventRows } from '../db/delivery-log';
+import { appendDeliveryLog } from '../db/delivery-log';
 import { createApp } from './app';
 import { createMetrics, registerReadModelGauges } from '../metrics';
 import { msToNumber } from '@temporalio/common';
@@ -47,7 +47,7 @@ export async function startApi(opts: {
     signaler: createScreeningSignaler(client, { taskQueue: config.temporal.taskQueue, lifecycle: config.lifecycle }),
     metrics,
     extraMetrics: opts.extraMetrics,
-    eventLog: (records) => recordEventRows(db, records),
+    deliveryLog: (records) => appendDeliveryLog(db, records),
     reports: config.reportLinks.secret ? { db, secret: config.reportLinks.secret } : undefined,
     readinessChecks: { temporal: () => pingTemporal(client), postgres: () => pingDb(db) },
   });

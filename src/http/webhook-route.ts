@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Metrics } from '../metrics';
 import type { ScreeningSignaler } from '../temporal/screening-signaler';
-import type { EventRecord } from '../../workflows/messages';
+import type { DeliveryLogEntry } from '../../workflows/messages';
 import { authenticate } from '../webhook/authenticate';
 import { parseDelivery } from '../webhook/parse-delivery';
 import { HttpError } from './errors';
@@ -20,7 +20,7 @@ interface Deps {
   signaler: ScreeningSignaler;
   metrics: Metrics;
   /** Logs deliveries no workflow will see (unknown, late); failures are logged, not answered. */
-  eventLog?: (records: EventRecord[]) => Promise<void>;
+  deliveryLog?: (records: DeliveryLogEntry[]) => Promise<void>;
 }
 
 /**
@@ -87,7 +87,7 @@ async function receive(ctx: Context, deps: Deps, seconds: () => number): Promise
   if ('unknown' in parsed) {
     const { sourceEvent, purchaseToken, dedupeKey } = parsed.unknown;
     deps.metrics.deliveries.inc({ event: 'unknown', outcome: 'unknown_event', reason: '' });
-    await logEvent(deps, { dedupeKey, purchaseToken, type: 'unknown', sourceEvent, outcome: 'unknown', receivedAt: new Date().toISOString() });
+    await logDelivery(deps, { dedupeKey, purchaseToken, type: 'unknown', sourceEvent, outcome: 'unknown', receivedAt: new Date().toISOString() });
     log.info({ outcome: 'unknown_event', event: sourceEvent, purchaseToken, dedupeKey, ms: ms() }, 'webhook acknowledged: unknown event');
     ctx.body = { received: true, outcome: 'unknown_event' };
     return;
@@ -115,16 +115,16 @@ async function receive(ctx: Context, deps: Deps, seconds: () => number): Promise
   const outcome = result.outcome === 'late' ? 'late' : 'accepted';
   if (outcome === 'late') {
     const { dedupeKey, purchaseToken, type, sourceEvent, occurredAt, receivedAt } = event;
-    await logEvent(deps, { dedupeKey, purchaseToken, type, sourceEvent, occurredAt, receivedAt, outcome: 'late' });
+    await logDelivery(deps, { dedupeKey, purchaseToken, type, sourceEvent, occurredAt, receivedAt, outcome: 'late' });
   }
   deps.metrics.deliveries.inc({ event: event.type, outcome, reason: '' });
   log.info({ ...logFields, outcome, workflowId: result.workflowId, ms: ms() }, `webhook ${outcome}`);
   ctx.body = { received: true, outcome, workflowId: result.workflowId };
 }
 
-async function logEvent(deps: Deps, record: EventRecord): Promise<void> {
+async function logDelivery(deps: Deps, record: DeliveryLogEntry): Promise<void> {
   try {
-    await deps.eventLog?.([record]);
+    await deps.deliveryLog?.([record]);
   } catch (error) {
     deps.logger.error({ err: error, purchaseToken: record.purchaseToken, dedupeKey: record.dedupeKey }, 'could not log the delivery');
   }

@@ -3,11 +3,11 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import type { Transporter } from 'nodemailer';
-import { createActivities, REPORT_NOT_READY } from '../../activities';
-import { MAIL_REJECTED } from '../../activities/send-once';
+import { createActivities } from '../../activities';
 import { createDb, type Db, migrateLatest } from '../../src/db/connection';
 import { createMailer } from '../../src/mail/mailer';
-import { createSingleKeyClient, SINGLEKEY_REJECTED } from '../../src/singlekey/client';
+import { createSingleKeyClient } from '../../src/singlekey/client';
+import { failureTypes } from '../../workflows/messages';
 import type { ScreeningSnapshot } from '../../workflows/messages';
 import { startControllableSmtp } from '../support/controllable-smtp';
 import { uniqueToken } from '../support/deliveries';
@@ -87,8 +87,8 @@ describe('activities', () => {
     it('keeps one row per dedupe key and counts repeats', async () => {
       const token = uniqueToken();
       const record = { dedupeKey: `wh_${token}`, purchaseToken: token, type: 'invite.sent', sourceEvent: 'invite.sent', outcome: 'applied' as const, receivedAt: '2026-11-29T10:00:00.000Z' };
-      await activities.recordEvents([record, { ...record, outcome: 'duplicate', receivedAt: '2026-11-29T10:05:00.000Z' }]);
-      const rows = await db('screening_events').where({ purchase_token: token });
+      await activities.recordDeliveries([record, { ...record, outcome: 'duplicate', receivedAt: '2026-11-29T10:05:00.000Z' }]);
+      const rows = await db('delivery_log').where({ purchase_token: token });
       assert.equal(rows.length, 1);
       assert.equal(rows[0].outcome, 'applied');
       assert.equal(rows[0].repeats, 1);
@@ -147,7 +147,7 @@ describe('activities', () => {
       smtp.mode = 'reject';
       await assert.rejects(activities.notifyLandlord({ milestone: 'completed', screening: completed(token) }), (error: unknown) => {
         assert.ok(error instanceof ApplicationFailure);
-        assert.equal(error.type, MAIL_REJECTED);
+        assert.equal(error.type, failureTypes.mailRejected);
         assert.equal(error.nonRetryable, true);
         return true;
       });
@@ -194,7 +194,7 @@ describe('activities', () => {
     it('fails retryably while the report is not ready', async () => {
       await assert.rejects(activities.checkReport({ purchaseToken: uniqueToken() }), (error: unknown) => {
         assert.ok(error instanceof ApplicationFailure);
-        assert.equal(error.type, REPORT_NOT_READY);
+        assert.equal(error.type, failureTypes.reportNotReady);
         assert.equal(error.nonRetryable, false);
         return true;
       });
@@ -202,7 +202,7 @@ describe('activities', () => {
 
     it('fails for good when SingleKey refuses the token (401)', async () => {
       const client = createSingleKeyClient({ apiUrl: singlekey.url, apiToken: 'wrong' });
-      await assert.rejects(client.getReport('x'), (error: unknown) => error instanceof ApplicationFailure && error.type === SINGLEKEY_REJECTED && error.nonRetryable);
+      await assert.rejects(client.getReport('x'), (error: unknown) => error instanceof ApplicationFailure && error.type === failureTypes.singleKeyRejected && error.nonRetryable);
     });
 
     it('fails retryably on 5xx and honours Retry-After on 429', async () => {

@@ -160,7 +160,7 @@ describe('the service on embedded defaults (end to end)', function () {
     const reports = await sql("select pdf from reports where purchase_token = $1 and scope = 'full' and pdf is not null", [lifecycleToken]);
     assert.equal(reports.rowCount, 1);
     const archivedPdf = reports.rows[0].pdf as Buffer;
-    const logged = await sql('select outcome, repeats from screening_events where purchase_token = $1 order by dedupe_key', [lifecycleToken]);
+    const logged = await sql('select outcome, repeats from delivery_log where purchase_token = $1 order by dedupe_key', [lifecycleToken]);
     assert.deepEqual(logged.rows, [
       { outcome: 'applied', repeats: 0 },
       { outcome: 'applied', repeats: 0 },

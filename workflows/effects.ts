@@ -1,0 +1,56 @@
+/**
+ * How the workflow carries out each effect the machine asks for: the activity it calls, with that
+ * activity's timeouts and retry policy, and the result it reports back to the machine.
+ * Activities are imported by type only: the worker supplies the implementations.
+ */
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities, SendOutcome } from '../activities';
+import { type Effect, failureTypes, type ScreeningSnapshot } from './messages';
+import type { EffectResult } from './screening-machine';
+
+/** E-mail: retried for a day, then reported as failed in the query. */
+const mail = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: [failureTypes.mailRejected] },
+  scheduleToCloseTimeout: '24 hours',
+});
+
+/** Bookkeeping writes (read model, delivery log), on every change: PostgreSQL outages are retried for an hour. */
+export const bookkeeping = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  scheduleToCloseTimeout: '1 hour',
+});
+
+/** The report archive: SingleKey may take a while to serve the report after announcing it. */
+const reports = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '30 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes', nonRetryableErrorTypes: [failureTypes.singleKeyRejected] },
+  scheduleToCloseTimeout: '24 hours',
+});
+
+/** Reconciliation polls the report API with backoff (30 s, 1 min, 2 min, ... capped at 1 h) for 12 h, then gives up. */
+const reconciliation = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '30 seconds', backoffCoefficient: 2, maximumInterval: '1 hour', nonRetryableErrorTypes: [failureTypes.singleKeyRejected] },
+  scheduleToCloseTimeout: '12 hours',
+});
+
+const sent = (outcome: SendOutcome): EffectResult => (outcome.outcome === 'skipped_no_recipient' ? { kind: 'no_recipient' } : { kind: 'done' });
+
+/** Runs one effect against `screening` as it stands now; a failure or cancellation rejects. */
+export async function runEffect(effect: Effect, screening: ScreeningSnapshot): Promise<EffectResult> {
+  const { purchaseToken } = screening;
+  switch (effect.kind) {
+    case 'notify_landlord':
+      return sent(await mail.notifyLandlord({ milestone: effect.milestone, screening }));
+    case 'remind_tenant':
+      return sent(await mail.remindTenant({ index: effect.index, screening }));
+    case 'alert_team':
+      return sent(await mail.alertTeam({ reason: effect.reason, screening }));
+    case 'fetch_report':
+      return { kind: 'done', report: { score: (await reports.fetchReport({ purchaseToken, scope: effect.scope })).score } };
+    case 'reconcile':
+      return { kind: 'done', report: await reconciliation.checkReport({ purchaseToken }) };
+  }
+}
