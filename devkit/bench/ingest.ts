@@ -1,0 +1,57 @@
+import type { Backlog } from './ceiling';
+import { envelope, event, post } from './deliveries';
+import { closedLoop, pct, say } from './load';
+import type { BenchOptions } from './options';
+import { waitForRows } from './rows';
+import type { BenchService } from './service';
+
+/** Closed-loop signed deliveries through `POST /webhooks/singlekey`. */
+export interface IngestResult {
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  /** Share of the API's time answering webhooks spent waiting for Temporal's signal-with-start. */
+  signalShare: number;
+  /** Milliseconds per request spent in the edge itself (everything but the signal). */
+  edgeMsPerRequest: number;
+  backlog: Backlog;
+}
+
+/** Cumulative seconds the API spent answering webhooks and waiting for Temporal, from its /metrics. */
+async function timeSpent(service: BenchService): Promise<{ request: number; signal: number }> {
+  const text = await (await fetch(`${service.api}/metrics`)).text();
+  const sum = (name: string) =>
+    text
+      .split('\n')
+      .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+      .reduce((total, line) => total + Number(line.split(' ').pop()), 0);
+  return { request: sum('screening_webhook_request_duration_seconds_sum'), signal: sum('screening_webhook_signal_duration_seconds_sum') };
+}
+
+/**
+ * Phase 2: ingest, then waits for the worker to record its screenings. `startedBefore` is how
+ * many screenings of this run earlier phases started (all of them are counted when waiting).
+ */
+export async function measureIngest(service: BenchService, options: BenchOptions, startedBefore: number): Promise<IngestResult> {
+  say('\n[2/5] ingest: signed deliveries through POST /webhooks/singlekey');
+  const before = await timeSpent(service);
+  const ingest = await closedLoop('deliveries', options.concurrency, options.durationMs, async (i) => {
+    const { status } = await post(service, envelope(event(`${service.tokens}i${i}`, 'invite.sent')));
+    if (status !== 200) throw new Error(`ingest answered ${status}`);
+  });
+  const after = await timeSpent(service);
+  // Where an accepted delivery's time goes: waiting for Temporal versus everything else in the edge.
+  const inSignal = after.signal - before.signal;
+  const inRequest = after.request - before.request;
+  const drainSeconds = await waitForRows(service, 'worker catching up (rows written)', service.tokens, startedBefore + ingest.count);
+  return {
+    rps: ingest.rps,
+    p50: pct(ingest.latencies, 50),
+    p95: pct(ingest.latencies, 95),
+    p99: pct(ingest.latencies, 99),
+    signalShare: inSignal / inRequest,
+    edgeMsPerRequest: ((inRequest - inSignal) * 1000) / ingest.count,
+    backlog: { screenings: ingest.count, drainSeconds },
+  };
+}

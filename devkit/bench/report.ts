@@ -1,0 +1,104 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { projectRoot } from '../temporal-binaries';
+import type { BurstResult } from './burst';
+import type { CeilingResult } from './ceiling';
+import type { CostResult } from './cost';
+import type { EndToEndResult } from './end-to-end';
+import type { GeneratorResult } from './generator';
+import type { IngestResult } from './ingest';
+import { round } from './load';
+import type { BenchOptions } from './options';
+
+export interface MachineInfo {
+  cpus: number;
+  cpuModel: string | undefined;
+  memoryGiB: number;
+}
+
+export const describeMachine = (): MachineInfo => ({ cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: os.totalmem() / 2 ** 30 });
+
+/** Everything one run measured, unrounded: the table and the JSON file are both made from it. */
+export interface BenchResults {
+  machine: MachineInfo;
+  options: BenchOptions;
+  generator: GeneratorResult;
+  ceiling: CeilingResult;
+  ingest: IngestResult;
+  endToEnd: EndToEndResult;
+  burst: BurstResult;
+  cost: CostResult;
+}
+
+/** The figures as written to bench-results/<time>.json and printed, rounded for reading. */
+export function resultsJson(r: BenchResults) {
+  const backlog = (b: CeilingResult['backlog']) => ({ screenings: b.screenings, drainSeconds: round(b.drainSeconds) });
+  const e = r.endToEnd;
+  return {
+    machine: { cpus: r.machine.cpus, cpuModel: r.machine.cpuModel, memoryGiB: round(r.machine.memoryGiB) },
+    options: { duration: r.options.durationMs / 1000, concurrency: r.options.concurrency, screenings: r.options.screenings, burst: r.options.burst, open: r.options.open },
+    generator: { rps: round(r.generator.rps) },
+    ingestBreakdown: { signalShare: round(r.ingest.signalShare, 3), edgeMsPerRequest: round(r.ingest.edgeMsPerRequest, 2) },
+    ceiling: { rps: round(r.ceiling.rps), p50: round(r.ceiling.p50), p99: round(r.ceiling.p99) },
+    ingest: { rps: round(r.ingest.rps), p50: round(r.ingest.p50), p95: round(r.ingest.p95), p99: round(r.ingest.p99), ratio: round(r.ingest.rps / r.ceiling.rps, 2) },
+    backlog: { afterCeiling: backlog(r.ceiling.backlog), afterIngest: backlog(r.ingest.backlog) },
+    endToEnd: {
+      screenings: e.screenings,
+      deliveries: e.deliveries,
+      rate: round(e.rate),
+      allCompletedSeconds: round(e.allCompletedSeconds),
+      visibleP50ms: round(e.visibleP50ms),
+      visibleP99ms: round(e.visibleP99ms),
+      completionEmails: e.completionEmails,
+      screeningsWithExactlyOneEmail: e.screeningsWithExactlyOneEmail,
+      ledgerSent: e.ledgerSent,
+      lost: e.lost,
+      failedDeliveries: e.failedDeliveries,
+    },
+    burst: { ...r.burst, sendSeconds: round(r.burst.sendSeconds), drainSeconds: round(r.burst.drainSeconds) },
+    cost: {
+      historyEvents: r.cost.historyEvents,
+      historyBytes: r.cost.historyBytes,
+      rowsPerScreening: Object.fromEntries(Object.entries(r.cost.rowsPerScreening).map(([table, n]) => [table, round(n, 2)])),
+      openScreenings: r.cost.openScreenings,
+      serviceRssMiB: round(r.cost.serviceRssMiB),
+    },
+  };
+}
+export type ResultsJson = ReturnType<typeof resultsJson>;
+
+/** The table `npm run bench` prints, one aligned line per figure, from the same rounded figures as the JSON. */
+export function renderTable(results: BenchResults): string {
+  const r = resultsJson(results);
+  const rows: [string, string][] = [
+    ['machine', `${r.machine.cpus} cores (${r.machine.cpuModel}), ${r.machine.memoryGiB} GiB`],
+    ['load generator (GET /healthz)', `${r.generator.rps} req/s`],
+    ['ceiling: signal-with-start', `${r.ceiling.rps}/s  p50 ${r.ceiling.p50} ms  p99 ${r.ceiling.p99} ms  (c=${r.options.concurrency})`],
+    ['ingest: signed deliveries', `${r.ingest.rps}/s  p50 ${r.ingest.p50} ms  p95 ${r.ingest.p95} ms  p99 ${r.ingest.p99} ms`],
+    ['ingest / ceiling', `${r.ingest.ratio}`],
+    ['  time in signal-with-start', `${Math.round(r.ingestBreakdown.signalShare * 100)} % of each request; the edge itself ${r.ingestBreakdown.edgeMsPerRequest} ms`],
+    ['worker catching up after ceiling', `${r.backlog.afterCeiling.screenings} new screenings recorded ${r.backlog.afterCeiling.drainSeconds} s after the phase`],
+    ['worker catching up after ingest', `${r.backlog.afterIngest.screenings} new screenings recorded ${r.backlog.afterIngest.drainSeconds} s after the phase`],
+    ['end to end', `${r.endToEnd.screenings} screenings, ${r.endToEnd.deliveries} deliveries at ${r.endToEnd.rate}/s: all completed in ${r.endToEnd.allCompletedSeconds} s`],
+    ['  200 -> visible in screenings', `p50 ${r.endToEnd.visibleP50ms} ms  p99 ${r.endToEnd.visibleP99ms} ms`],
+    ['  completion e-mails', `${r.endToEnd.completionEmails} (${r.endToEnd.screeningsWithExactlyOneEmail} screenings with exactly one; ledger sent ${r.endToEnd.ledgerSent})`],
+    ['  lost', `${r.endToEnd.lost}`],
+    ['  deliveries failed', `${r.endToEnd.failedDeliveries} (no answer or not 200)`],
+    ['burst', `${r.burst.deliveries} sent in ${r.burst.sendSeconds} s; first answers ${JSON.stringify(r.burst.firstAttempt)}; lost ${r.burst.lostAfterRetries}; drained in ${r.burst.drainSeconds} s`],
+    ['cost: history of a completed screening', `${r.cost.historyEvents} events, ${r.cost.historyBytes} bytes`],
+    ['cost: PostgreSQL rows per screening', Object.entries(r.cost.rowsPerScreening).map(([t, n]) => `${t} ${n}`).join(', ')],
+    ['cost: service process RSS', `${r.cost.serviceRssMiB} MiB with ${r.cost.openScreenings} open screenings (API + worker in one process)`],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
+}
+
+/** Writes the JSON to bench-results/<time>.json; returns the file's path. */
+export function writeResults(results: BenchResults): string {
+  const dir = path.join(projectRoot, 'bench-results');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(resultsJson(results), null, 2)}\n`);
+  return file;
+}

@@ -1,0 +1,82 @@
+import type { Client } from '@temporalio/client';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Config, loadConfig } from '../../src/config';
+import { createDb, type Db } from '../../src/db/connection';
+import { connectClient } from '../../src/temporal/connect';
+import { freeServicePorts, startServiceProcess } from '../embedded/service-process';
+import { startSingleKeyStandIn } from '../stand-in/server';
+import { say } from './load';
+import type { BenchOptions } from './options';
+
+/** The service under test and what the phases reach it with. */
+export interface BenchService {
+  /** Base URL of the service's HTTP API. */
+  api: string;
+  client: Client;
+  db: Db;
+  /** The service's data folder (its `mail/` holds the e-mails the SMTP sink received). */
+  dataDir: string;
+  /** The webhook signing secret the service generated. */
+  secret: string;
+  pid: number | undefined;
+  /** The service's default lifecycle, which the phases starting workflows directly pass too. */
+  lifecycle: Config['lifecycle'];
+  /** Prefix of every purchase token of this run: `bench-<run>-`, then a letter per phase. */
+  tokens: string;
+  /** Closes the connections, stops the service and the stand-in, removes the data folder. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the service on embedded defaults and free ports (with a SingleKey stand-in whose reports
+ * are ready at once), as `npm start` would on a newcomer's machine.
+ */
+export async function startBenchService(options: BenchOptions): Promise<BenchService> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'screenings-bench-'));
+  // As root, PostgreSQL runs as the `postgres` user, which must be able to enter the folder.
+  chmodSync(dataDir, 0o755);
+  const cleanups: (() => Promise<unknown> | void)[] = [() => rmSync(dataDir, { recursive: true, force: true })];
+  const stop = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  };
+  try {
+    const ports = await freeServicePorts();
+    const singlekey = await startSingleKeyStandIn({ token: 'bench-token', readyByDefault: true });
+    cleanups.push(() => singlekey.close());
+    say(`starting the service on embedded defaults in ${dataDir} ...`);
+    const service = await startServiceProcess({
+      dataDir,
+      ports,
+      baseEnv: { PATH: process.env.PATH, HOME: process.env.HOME },
+      env: {
+        LOG_LEVEL: 'warn',
+        SINGLEKEY_API_URL: singlekey.url,
+        SINGLEKEY_API_TOKEN: singlekey.token,
+        PUBLIC_BASE_URL: `http://127.0.0.1:${ports.api}`,
+      },
+      nodeArgs: options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.profile)}`] : [],
+    });
+    cleanups.push(() => service.stop());
+    const secret = readFileSync(path.join(dataDir, 'webhook-secret'), 'utf8').trim();
+    const db = createDb(`postgres://postgres:postgres@127.0.0.1:${ports.postgres}/screenings`, 4);
+    cleanups.push(() => db.destroy());
+    const client = await connectClient(`127.0.0.1:${ports.temporal}`, 'default');
+    cleanups.push(() => client.connection.close());
+    return {
+      api: `http://127.0.0.1:${ports.api}`,
+      client,
+      db,
+      dataDir,
+      secret,
+      pid: service.child.pid,
+      lifecycle: loadConfig({}).lifecycle,
+      tokens: `bench-${Date.now().toString(36)}-`,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
