@@ -10,7 +10,7 @@ import { createMailer } from '../../src/mail/mailer';
 import { createSingleKeyClient, SINGLEKEY_REJECTED } from '../../src/singlekey/client';
 import type { ScreeningSnapshot } from '../../workflows/messages';
 import { startControllableSmtp } from '../support/controllable-smtp';
-import { uniqueToken } from '../support/deliveries';
+import { uniqueToken } from '../support/builders';
 import { testEnvironment } from '../support/environment';
 import { TEST_REPORT_LINKS } from '../support/screening-worker';
 import { type SingleKeyStandIn, startSingleKeyStandIn } from '../../devkit/stand-in/server';

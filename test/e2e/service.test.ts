@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config';
 import { isAlive } from '../../devkit/embedded/managed-process';
 import { freeServicePorts, type ServicePorts, type ServiceProcess, startServiceProcess, stopServiceAndLeftovers } from '../../devkit/embedded/service-process';
 import { requireBinary } from '../../devkit/temporal-binaries';
-import { signedDelivery, uniqueToken } from '../support/deliveries';
+import { deliver, envelope, signedDelivery, uniqueToken } from '../support/builders';
 import { type SingleKeyStandIn, startSingleKeyStandIn } from '../../devkit/stand-in/server';
 import { embeddedSql } from '../support/embedded-sql';
 import { testEnvironment } from '../support/environment';
@@ -76,18 +76,13 @@ describe('the service on embedded defaults (end to end)', function () {
   it('accepts a delivery signed with openssl, starts the workflow and records the screening', async () => {
     const running = await start();
     const secret = readFileSync(path.join(dataDir, 'webhook-secret'), 'utf8').trim();
-    const body = JSON.stringify({
-      event: 'invite.sent',
-      timestamp: new Date().toISOString(),
-      webhook_id: 'wh_e2e_1',
-      data: { purchase_token: token, external_customer_id: 'landlord-e2e', external_tenant_id: 'tenant-e2e' },
-    });
+    const body = JSON.stringify(envelope('invite.sent', { purchase_token: token, external_customer_id: 'landlord-e2e', external_tenant_id: 'tenant-e2e' }));
+    // Signed and sent as the README shows it with openssl and curl, not with the test's own signer.
     const { stdout } = await run('sh', ['-c', 'printf %s "$BODY" | openssl dgst -sha256 -hmac "$SECRET"'], {
       env: { ...process.env, BODY: body, SECRET: secret },
     });
     const signature = stdout.trim().split(' ').pop()!;
-    const response = await fetch(`http://127.0.0.1:${ports.api}/webhooks/singlekey`, {
-      method: 'POST',
+    const response = await deliver(`http://127.0.0.1:${ports.api}/webhooks/singlekey`, {
       body,
       headers: {
         'Content-Type': 'application/json',
@@ -140,8 +135,7 @@ describe('the service on embedded defaults (end to end)', function () {
     };
     const order = [deliveries.completed, deliveries.submitted, deliveries.completed, deliveries.invite, deliveries.opened, deliveries.submitted, deliveries.completed];
     for (const delivery of order) {
-      const response = await fetch(`http://127.0.0.1:${ports.api}/webhooks/singlekey`, { method: 'POST', body: delivery.body, headers: delivery.headers });
-      assert.equal(response.status, 200);
+      assert.equal((await deliver(`http://127.0.0.1:${ports.api}/webhooks/singlekey`, delivery)).status, 200);
     }
     const id = `screening-${lifecycleToken}`;
     // The CLI prints empty lists as null.
