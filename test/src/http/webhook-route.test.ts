@@ -55,6 +55,13 @@ describe('POST /webhooks/singlekey', () => {
     return deliver(`${url}/webhooks/singlekey${query}`, delivery);
   }
 
+  /** The /metrics text, and `screening_webhook_deliveries_total` for a set of labels in it. */
+  async function deliveriesCounted() {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const count = (labels: string) => Number(new RegExp(`screening_webhook_deliveries_total\\{${labels}\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    return { text, count };
+  }
+
   it('answers 200 to a signed delivery and starts the screening workflow', async () => {
     const token = uniqueToken();
     const delivery = signedDelivery('invite.sent', { purchase_token: token, external_customer_id: 'landlord-1' }, TEST_WEBHOOK_SECRET);
@@ -209,14 +216,24 @@ describe('POST /webhooks/singlekey', () => {
     }
   });
 
-  it('counts deliveries by event and outcome on /metrics, including unknown and late ones', async () => {
-    const text = await (await fetch(`${url}/metrics`)).text();
-    const count = (labels: string) => Number(new RegExp(`screening_webhook_deliveries_total\\{${labels}\\} (\\d+)`).exec(text)?.[1] ?? 0);
-    assert.equal(count('event="unknown",outcome="unknown_event",reason=""'), 1);
-    assert.equal(count('event="screening.submitted",outcome="late",reason=""'), 1);
-    assert.equal(count('event="none",outcome="rejected",reason="invalid_signature"'), 1);
-    assert.ok(count('event="invite.sent",outcome="accepted",reason=""') >= 3);
-    assert.match(text, /screening_webhook_request_duration_seconds_bucket/);
+  it('counts deliveries by event and outcome on /metrics, including unknown, late and rejected ones', async () => {
+    const before = await deliveriesCounted();
+    const token = uniqueToken();
+    assert.equal((await post(signedDelivery('invite.sent', { purchase_token: token }, TEST_WEBHOOK_SECRET))).status, 200);
+    await client.workflow.getHandle(workflowIdFor(token)).terminate('test: screening closed');
+    assert.equal((await post(signedDelivery('screening.submitted', { purchase_token: token }, TEST_WEBHOOK_SECRET))).status, 200);
+    assert.equal((await post(signedDelivery('screening.archived', { purchase_token: uniqueToken() }, TEST_WEBHOOK_SECRET))).status, 200);
+    assert.equal((await post(signedDelivery('invite.sent', { purchase_token: uniqueToken() }, 'someone-else'))).status, 401);
+    const after = await deliveriesCounted();
+    for (const labels of [
+      'event="invite.sent",outcome="accepted",reason=""',
+      'event="screening.submitted",outcome="late",reason=""',
+      'event="unknown",outcome="unknown_event",reason=""',
+      'event="none",outcome="rejected",reason="invalid_signature"',
+    ]) {
+      assert.equal(after.count(labels) - before.count(labels), 1, labels);
+    }
+    assert.match(after.text, /screening_webhook_request_duration_seconds_bucket/);
   });
 
   it('answers /healthz without touching dependencies', async () => {
