@@ -46,7 +46,7 @@ describe('docker-compose.yml', () => {
   it('starts each built service with a compiled entry point that exists in the sources', () => {
     for (const [name, service] of ownServices) {
       const entry = service.command?.[1];
-      assert.match(entry ?? '', /^dist\/src\/[\w-]+\.js$/, name);
+      assert.match(entry ?? '', /^dist\/cli\/[\w-]+\.js$/, name);
       const source = entry!.replace(/^dist\//, '').replace(/\.js$/, '.ts');
       assert.ok(readFileSync(path.join(projectRoot, source)), `${name}: ${source}`);
     }
