@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config';
 import { isAlive } from '../../devkit/embedded/managed-process';
 import { freeServicePorts, type ServicePorts, type ServiceProcess, startServiceProcess, stopServiceAndLeftovers } from '../../devkit/embedded/service-process';
 import { requireBinary } from '../../devkit/temporal-binaries';
-import { signedDelivery, uniqueToken } from '../support/deliveries';
+import { deliver, envelope, signedDelivery, uniqueToken } from '../support/builders';
 import { type SingleKeyStandIn, startSingleKeyStandIn } from '../../devkit/stand-in/server';
 import { embeddedSql } from '../support/embedded-sql';
 import { testEnvironment } from '../support/environment';
@@ -29,8 +29,6 @@ describe('the service on embedded defaults (end to end)', function () {
   let ports: ServicePorts;
   let service: ServiceProcess | undefined;
   let singlekey: SingleKeyStandIn;
-  const token = uniqueToken('pt_e2e');
-  const workflowId = `screening-${token}`;
 
   before(async () => {
     dataDir = path.join(testEnvironment().root, 'e2e-data');
@@ -68,26 +66,30 @@ describe('the service on embedded defaults (end to end)', function () {
   }
 
   const sql = (text: string, params: unknown[]) => embeddedSql(ports.postgres, text, params);
+  const webhookUrl = () => `http://127.0.0.1:${ports.api}/webhooks/singlekey`;
+  const webhookSecret = () => readFileSync(path.join(dataDir, 'webhook-secret'), 'utf8').trim();
 
-  async function screeningRow() {
-    return (await sql('select status, external_customer_id from screenings where purchase_token = $1', [token])).rows[0];
+  /** The read model's row for a screening, once the worker has written it (10 s at most). */
+  async function screeningRow(token: string): Promise<{ status: string; external_customer_id: string } | undefined> {
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      const [row] = (await sql('select status, external_customer_id from screenings where purchase_token = $1', [token])).rows;
+      if (row) return row;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return undefined;
   }
 
   it('accepts a delivery signed with openssl, starts the workflow and records the screening', async () => {
     const running = await start();
-    const secret = readFileSync(path.join(dataDir, 'webhook-secret'), 'utf8').trim();
-    const body = JSON.stringify({
-      event: 'invite.sent',
-      timestamp: new Date().toISOString(),
-      webhook_id: 'wh_e2e_1',
-      data: { purchase_token: token, external_customer_id: 'landlord-e2e', external_tenant_id: 'tenant-e2e' },
-    });
+    const token = uniqueToken('pt_e2e');
+    const workflowId = `screening-${token}`;
+    const body = JSON.stringify(envelope('invite.sent', { purchase_token: token, external_customer_id: 'landlord-e2e', external_tenant_id: 'tenant-e2e' }));
+    // Signed and sent as the README shows it with openssl and curl, not with the test's own signer.
     const { stdout } = await run('sh', ['-c', 'printf %s "$BODY" | openssl dgst -sha256 -hmac "$SECRET"'], {
-      env: { ...process.env, BODY: body, SECRET: secret },
+      env: { ...process.env, BODY: body, SECRET: webhookSecret() },
     });
     const signature = stdout.trim().split(' ').pop()!;
-    const response = await fetch(`http://127.0.0.1:${ports.api}/webhooks/singlekey`, {
-      method: 'POST',
+    const response = await deliver(webhookUrl(), {
       body,
       headers: {
         'Content-Type': 'application/json',
@@ -101,12 +103,7 @@ describe('the service on embedded defaults (end to end)', function () {
     assert.equal(description.workflowExecutionInfo.status, 'WORKFLOW_EXECUTION_STATUS_RUNNING');
     assert.equal(description.workflowExecutionInfo.type.name, 'screeningWorkflow');
 
-    let row: { status: string; external_customer_id: string } | undefined;
-    for (let attempt = 0; attempt < 100 && !row; attempt += 1) {
-      row = await screeningRow();
-      if (!row) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.deepEqual(row, { status: 'invited', external_customer_id: 'landlord-e2e' });
+    assert.deepEqual(await screeningRow(token), { status: 'invited', external_customer_id: 'landlord-e2e' });
 
     const listed = (await temporal('workflow', 'list', '--query', `ScreeningStatus="invited" AND ExternalCustomerId="landlord-e2e"`)).stdout;
     assert.match(listed, new RegExp(workflowId));
@@ -119,16 +116,23 @@ describe('the service on embedded defaults (end to end)', function () {
   });
 
   it('finds the same screening again after a restart', async () => {
-    const running = await start();
-    const description = JSON.parse((await temporal('workflow', 'describe', '--workflow-id', workflowId)).stdout);
+    const first = await start();
+    const token = uniqueToken('pt_e2e_restart');
+    const delivery = signedDelivery('invite.sent', { purchase_token: token, external_customer_id: 'landlord-e2e' }, webhookSecret());
+    assert.equal((await deliver(webhookUrl(), delivery)).status, 200);
+    assert.equal((await screeningRow(token))?.status, 'invited');
+    assert.equal(await first.stop(), 0);
+
+    const second = await start();
+    const description = JSON.parse((await temporal('workflow', 'describe', '--workflow-id', `screening-${token}`)).stdout);
     assert.equal(description.workflowExecutionInfo.status, 'WORKFLOW_EXECUTION_STATUS_RUNNING');
-    assert.equal((await screeningRow())?.status, 'invited');
-    assert.equal(await running.stop(), 0);
+    assert.equal((await screeningRow(token))?.status, 'invited');
+    assert.equal(await second.stop(), 0);
   });
 
   it('completes a lifecycle sent out of order with duplicates, with exactly one landlord completion e-mail', async () => {
     const running = await start();
-    const secret = readFileSync(path.join(dataDir, 'webhook-secret'), 'utf8').trim();
+    const secret = webhookSecret();
     const lifecycleToken = uniqueToken('pt_e2e_lifecycle');
     singlekey.ready(lifecycleToken, 728);
     const data = { purchase_token: lifecycleToken, external_customer_id: 'landlord-e2e', external_tenant_id: 'tenant-e2e' };
@@ -140,8 +144,7 @@ describe('the service on embedded defaults (end to end)', function () {
     };
     const order = [deliveries.completed, deliveries.submitted, deliveries.completed, deliveries.invite, deliveries.opened, deliveries.submitted, deliveries.completed];
     for (const delivery of order) {
-      const response = await fetch(`http://127.0.0.1:${ports.api}/webhooks/singlekey`, { method: 'POST', body: delivery.body, headers: delivery.headers });
-      assert.equal(response.status, 200);
+      assert.equal((await deliver(webhookUrl(), delivery)).status, 200);
     }
     const id = `screening-${lifecycleToken}`;
     // The CLI prints empty lists as null.

@@ -4,7 +4,7 @@ import { createApp } from '../../src/http/app';
 import { createLogger } from '../../src/logger';
 import { createMetrics } from '../../src/metrics';
 import { withPurchaseToken } from '../../src/temporal/worker';
-import { signedDelivery, uniqueToken } from '../support/deliveries';
+import { deliver, signedDelivery, uniqueToken } from '../support/builders';
 import { TEST_WEBHOOK_SECRET, testEnvironment } from '../support/environment';
 import { serve } from '../support/serve';
 
@@ -52,7 +52,7 @@ describe('logs', () => {
     const server = await serve(app);
     try {
       const delivery = signedDelivery('screening.completed', { purchase_token: token, tenant: { email: 'tenant@example.com', first_name: 'Grace', phone: '+15550100' } }, TEST_WEBHOOK_SECRET);
-      const response = await fetch(`${server.url}/webhooks/singlekey`, { method: 'POST', body: delivery.body, headers: { ...delivery.headers, 'X-Request-Id': 'req-123' } });
+      const response = await deliver(`${server.url}/webhooks/singlekey`, { ...delivery, headers: { ...delivery.headers, 'X-Request-Id': 'req-123' } });
       assert.equal(response.status, 200);
       assert.equal(response.headers.get('x-request-id'), 'req-123');
     } finally {

@@ -76,11 +76,13 @@ const request = (callbackUrl: string, extra: Record<string, unknown> = {}) => ({
 
 describe('SingleKey stand-in', () => {
   let standIn: SingleKeyStandIn;
-  let target: Awaited<ReturnType<typeof receiver>>;
+  /** The webhook receiver of the running test, if it needs one. */
+  let target: Awaited<ReturnType<typeof receiver>> | undefined;
 
   afterEach(async () => {
     await standIn?.close();
     await target?.close();
+    target = undefined;
   });
 
   it('refuses a call without the right Authorization: Token header', async () => {

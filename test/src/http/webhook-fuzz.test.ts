@@ -6,7 +6,7 @@ import { createApp } from '../../../src/http/app';
 import { createMetrics } from '../../../src/metrics';
 import { connectClient } from '../../../src/temporal/connect';
 import { createScreeningSignaler } from '../../../src/temporal/screening-signaler';
-import { signBody } from '../../../src/webhook/authenticate';
+import { signedRequest } from '../../support/builders';
 import { TEST_WEBHOOK_SECRET, testEnvironment } from '../../support/environment';
 import { serve } from '../../support/serve';
 
@@ -100,12 +100,13 @@ describe('webhook endpoint under random input (fast-check)', function () {
     const statuses = new Map<number, number>();
     await fc.assert(
       fc.asyncProperty(requestArbitrary, async (request) => {
-        const headers: Record<string, string> = { 'Content-Type': request.contentType };
-        if (request.signature === 'valid') headers['X-SingleKey-Signature'] = signBody(request.body, TEST_WEBHOOK_SECRET);
+        // SingleKey's headers for these bytes, then the signature and timestamp kept, replaced or dropped as drawn.
+        const headers: Record<string, string> = { ...signedRequest(request.body, TEST_WEBHOOK_SECRET).headers, 'Content-Type': request.contentType };
         if (request.signature === 'random-hex') headers['X-SingleKey-Signature'] = 'ab'.repeat(32);
         if (request.signature === 'text') headers['X-SingleKey-Signature'] = request.randomText;
-        if (request.timestamp === 'now') headers['X-SingleKey-Timestamp'] = String(Math.floor(Date.now() / 1000));
-        else if (request.timestamp !== 'none') headers['X-SingleKey-Timestamp'] = request.timestamp;
+        if (request.signature === 'none') delete headers['X-SingleKey-Signature'];
+        if (request.timestamp === 'none') delete headers['X-SingleKey-Timestamp'];
+        else if (request.timestamp !== 'now') headers['X-SingleKey-Timestamp'] = request.timestamp;
         if (request.handshake !== 'none') headers['Handshake-Token'] = request.handshake === 'valid' ? HANDSHAKE : 'wrong';
         const query = request.pt === undefined ? '' : `?pt=${encodeURIComponent(request.pt)}`;
         const response = await fetch(`${base}/webhooks/singlekey${query}`, { method: 'POST', body: request.body, headers });

@@ -9,7 +9,7 @@ import { connectClient } from '../../../src/temporal/connect';
 import { createScreeningSignaler } from '../../../src/temporal/screening-signaler';
 import { requireBinary } from '../../../devkit/temporal-binaries';
 import { workflowIdFor } from '../../../workflows/messages';
-import { signedDelivery, uniqueToken } from '../../support/deliveries';
+import { deliver, signedDelivery, uniqueToken } from '../../support/builders';
 import { TEST_WEBHOOK_SECRET, testEnvironment } from '../../support/environment';
 import { freePort } from '../../../devkit/embedded/free-port';
 import { serve } from '../../support/serve';
@@ -58,14 +58,14 @@ describe('webhook endpoint during a Temporal outage', function () {
   it('answers 503 with Retry-After while Temporal is stopped, then 200 on the retry, keeping earlier screenings', async () => {
     const before = uniqueToken();
     const first = signedDelivery('invite.sent', { purchase_token: before }, TEST_WEBHOOK_SECRET);
-    assert.equal((await fetch(url, { method: 'POST', body: first.body, headers: first.headers })).status, 200);
+    assert.equal((await deliver(url, first)).status, 200);
 
     await temporal!.stop();
     temporal = undefined;
     const during = uniqueToken();
     const delivery = signedDelivery('invite.sent', { purchase_token: during }, TEST_WEBHOOK_SECRET);
     const started = Date.now();
-    const refused = await fetch(url, { method: 'POST', body: delivery.body, headers: delivery.headers });
+    const refused = await deliver(url, delivery);
     assert.equal(refused.status, 503);
     assert.equal(refused.headers.get('retry-after'), '60');
     assert.equal(((await refused.json()) as { error: string }).error, 'temporarily_unavailable');
@@ -73,7 +73,7 @@ describe('webhook endpoint during a Temporal outage', function () {
 
     temporal = await startServer();
     // SingleKey's retry: the same bytes again (the timestamp is still inside the tolerance).
-    const retried = await fetch(url, { method: 'POST', body: delivery.body, headers: delivery.headers });
+    const retried = await deliver(url, delivery);
     assert.equal(retried.status, 200);
     await client.workflow.getHandle(workflowIdFor(during)).describe();
     const earlier = await client.workflow.getHandle(workflowIdFor(before)).describe();

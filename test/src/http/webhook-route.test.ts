@@ -6,9 +6,8 @@ import { createApp } from '../../../src/http/app';
 import { createMetrics } from '../../../src/metrics';
 import { connectClient, pingTemporal } from '../../../src/temporal/connect';
 import { createScreeningSignaler } from '../../../src/temporal/screening-signaler';
-import { signBody } from '../../../src/webhook/authenticate';
 import { workflowIdFor } from '../../../workflows/messages';
-import { signedDelivery, uniqueToken } from '../../support/deliveries';
+import { type Delivery, deliver, portalDelivery, signedDelivery, signedRequest, uniqueToken } from '../../support/builders';
 import { TEST_WEBHOOK_SECRET, testEnvironment } from '../../support/environment';
 import { serve } from '../../support/serve';
 
@@ -51,14 +50,22 @@ describe('POST /webhooks/singlekey', () => {
     await client.connection.close();
   });
 
-  function post(body: string, headers: Record<string, string>) {
-    return fetch(`${url}/webhooks/singlekey`, { method: 'POST', body, headers });
+  /** Posts a delivery to the webhook endpoint, with `query` (such as `?pt=...`) appended. */
+  function post(delivery: Delivery, query = '') {
+    return deliver(`${url}/webhooks/singlekey${query}`, delivery);
+  }
+
+  /** The /metrics text, and `screening_webhook_deliveries_total` for a set of labels in it. */
+  async function deliveriesCounted() {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const count = (labels: string) => Number(new RegExp(`screening_webhook_deliveries_total\\{${labels}\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    return { text, count };
   }
 
   it('answers 200 to a signed delivery and starts the screening workflow', async () => {
     const token = uniqueToken();
     const delivery = signedDelivery('invite.sent', { purchase_token: token, external_customer_id: 'landlord-1' }, TEST_WEBHOOK_SECRET);
-    const response = await post(delivery.body, delivery.headers);
+    const response = await post(delivery);
     assert.equal(response.status, 200);
     assert.deepEqual(await readBody(response), { received: true, outcome: 'accepted', workflowId: workflowIdFor(token) });
     const description = await client.workflow.getHandle(workflowIdFor(token)).describe();
@@ -70,7 +77,7 @@ describe('POST /webhooks/singlekey', () => {
     const token = uniqueToken();
     for (const event of ['invite.sent', 'form.opened']) {
       const delivery = signedDelivery(event, { purchase_token: token }, TEST_WEBHOOK_SECRET);
-      assert.equal((await post(delivery.body, delivery.headers)).status, 200);
+      assert.equal((await post(delivery)).status, 200);
     }
     const history = await client.workflow.getHandle(workflowIdFor(token)).fetchHistory();
     const signals = history.events?.filter((event) => event.workflowExecutionSignaledEventAttributes) ?? [];
@@ -80,7 +87,7 @@ describe('POST /webhooks/singlekey', () => {
   it('hands the normalised event, not the raw payload, to the workflow', async () => {
     const token = uniqueToken();
     const delivery = signedDelivery('screening.completed', { purchase_token: token, result: { singlekey_score: 731 }, tenant: { email: 't@example.com' } }, TEST_WEBHOOK_SECRET, { webhookId: 'wh_normalised' });
-    assert.equal((await post(delivery.body, delivery.headers)).status, 200);
+    assert.equal((await post(delivery)).status, 200);
     const history = await client.workflow.getHandle(workflowIdFor(token)).fetchHistory();
     const signalled = history.events?.find((event) => event.workflowExecutionSignaledEventAttributes)?.workflowExecutionSignaledEventAttributes;
     const [payload] = signalled?.input?.payloads ?? [];
@@ -93,18 +100,15 @@ describe('POST /webhooks/singlekey', () => {
 
   it('accepts a partner-portal delivery authenticated by Handshake-Token, with ?pt=', async () => {
     const token = uniqueToken();
-    const response = await fetch(`${url}/webhooks/singlekey?pt=${token}`, {
-      method: 'POST',
-      body: JSON.stringify({ detail: 'Report in Progress', purchase_token: token, external_customer_id: 'l-1', external_tenant_id: 't-1' }),
-      headers: { 'Content-Type': 'application/json', 'Handshake-Token': 'portal-token-test' },
-    });
+    const delivery = portalDelivery('Report in Progress', { purchase_token: token, external_customer_id: 'l-1', external_tenant_id: 't-1' }, 'portal-token-test');
+    const response = await post(delivery, `?pt=${token}`);
     assert.equal(response.status, 200);
     assert.equal((await readBody(response)).workflowId, workflowIdFor(token));
   });
 
   it('answers 400 purchase_token_mismatch when ?pt= disagrees with the body', async () => {
     const delivery = signedDelivery('invite.sent', { purchase_token: uniqueToken() }, TEST_WEBHOOK_SECRET);
-    const response = await fetch(`${url}/webhooks/singlekey?pt=${uniqueToken()}`, { method: 'POST', body: delivery.body, headers: delivery.headers });
+    const response = await post(delivery, `?pt=${uniqueToken()}`);
     assert.equal(response.status, 400);
     assert.equal((await readBody(response)).error, 'purchase_token_mismatch');
   });
@@ -112,7 +116,7 @@ describe('POST /webhooks/singlekey', () => {
   it('acknowledges an unknown event with 200 and starts no workflow', async () => {
     const token = uniqueToken();
     const delivery = signedDelivery('screening.archived', { purchase_token: token }, TEST_WEBHOOK_SECRET);
-    const response = await post(delivery.body, delivery.headers);
+    const response = await post(delivery);
     assert.equal(response.status, 200);
     assert.deepEqual(await readBody(response), { received: true, outcome: 'unknown_event' });
     await assert.rejects(client.workflow.getHandle(workflowIdFor(token)).describe(), /not found/i);
@@ -121,12 +125,12 @@ describe('POST /webhooks/singlekey', () => {
   it('acknowledges a delivery for a closed screening as late and starts nothing again', async () => {
     const token = uniqueToken();
     const first = signedDelivery('invite.sent', { purchase_token: token }, TEST_WEBHOOK_SECRET);
-    assert.equal((await post(first.body, first.headers)).status, 200);
+    assert.equal((await post(first)).status, 200);
     const handle = client.workflow.getHandle(workflowIdFor(token));
     const { runId } = await handle.describe();
     await handle.terminate('test: screening closed');
     const late = signedDelivery('screening.submitted', { purchase_token: token }, TEST_WEBHOOK_SECRET);
-    const response = await post(late.body, late.headers);
+    const response = await post(late);
     assert.equal(response.status, 200);
     assert.equal((await readBody(response)).outcome, 'late');
     const after = await handle.describe();
@@ -138,57 +142,53 @@ describe('POST /webhooks/singlekey', () => {
     const count = async (secret: string) => (await metrics.registry.getSingleMetric('screening_webhook_authenticated_total')!.get()).values.find((v) => v.labels.secret === secret)?.value ?? 0;
     const [newestBefore, oldBefore] = [await count('0'), await count('1')];
     const signedWithNew = signedDelivery('invite.sent', { purchase_token: uniqueToken() }, newSecret);
-    assert.equal((await post(signedWithNew.body, signedWithNew.headers)).status, 200);
+    assert.equal((await post(signedWithNew)).status, 200);
     const signedWithOld = signedDelivery('invite.sent', { purchase_token: uniqueToken() }, TEST_WEBHOOK_SECRET);
-    assert.equal((await post(signedWithOld.body, signedWithOld.headers)).status, 200);
+    assert.equal((await post(signedWithOld)).status, 200);
     assert.equal(await count('0'), newestBefore + 1);
     assert.equal(await count('1'), oldBefore + 1);
   });
 
   it('answers 401 invalid_signature to a delivery signed with another secret', async () => {
     const delivery = signedDelivery('invite.sent', { purchase_token: uniqueToken() }, 'someone-else');
-    const response = await post(delivery.body, delivery.headers);
+    const response = await post(delivery);
     assert.equal(response.status, 401);
     assert.equal((await readBody(response)).error, 'invalid_signature');
   });
 
   it('answers 401 stale_timestamp to a replay from ten minutes ago', async () => {
-    const delivery = signedDelivery('invite.sent', { purchase_token: uniqueToken() }, TEST_WEBHOOK_SECRET, {
-      timestamp: Math.floor(Date.now() / 1000) - 600,
-    });
-    const response = await post(delivery.body, delivery.headers);
+    const delivery = signedDelivery('invite.sent', { purchase_token: uniqueToken() }, TEST_WEBHOOK_SECRET, { signedAt: Math.floor(Date.now() / 1000) - 600 });
+    const response = await post(delivery);
     assert.equal(response.status, 401);
     assert.equal((await readBody(response)).error, 'stale_timestamp');
   });
 
   it('answers 415 to a body that is not JSON', async () => {
-    const response = await fetch(`${url}/webhooks/singlekey`, { method: 'POST', body: 'a=b', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const response = await post({ body: 'a=b', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
     assert.equal(response.status, 415);
   });
 
   it('accepts application/json with a charset', async () => {
     const delivery = signedDelivery('invite.sent', { purchase_token: uniqueToken() }, TEST_WEBHOOK_SECRET);
-    const response = await post(delivery.body, { ...delivery.headers, 'Content-Type': 'application/json; charset=utf-8' });
+    const response = await post({ ...delivery, headers: { ...delivery.headers, 'Content-Type': 'application/json; charset=utf-8' } });
     assert.equal(response.status, 200);
   });
 
   it('answers 413 to a body over 256 KiB', async () => {
     const delivery = signedDelivery('invite.sent', { purchase_token: uniqueToken(), padding: 'x'.repeat(300 * 1024) }, TEST_WEBHOOK_SECRET);
-    const response = await post(delivery.body, delivery.headers);
+    const response = await post(delivery);
     assert.equal(response.status, 413);
   });
 
   it('answers 400 invalid_json to signed bytes that are not JSON', async () => {
-    const delivery = signedDelivery('invite.sent', {}, TEST_WEBHOOK_SECRET);
-    const body = '{"event":';
-    const response = await post(body, { ...delivery.headers, 'X-SingleKey-Signature': signBody(body, TEST_WEBHOOK_SECRET) });
+    const response = await post(signedRequest('{"event":', TEST_WEBHOOK_SECRET));
     assert.equal(response.status, 400);
     assert.equal((await readBody(response)).error, 'invalid_json');
   });
 
   it('answers 400 with the failing field when purchase_token is missing', async () => {
     const delivery = signedDelivery('invite.sent', { external_customer_id: 'landlord-1' }, TEST_WEBHOOK_SECRET);
-    const response = await post(delivery.body, delivery.headers);
+    const response = await post(delivery);
     assert.equal(response.status, 400);
     const payload = await readBody(response);
     assert.equal(payload.error, 'invalid_payload');
@@ -216,14 +216,24 @@ describe('POST /webhooks/singlekey', () => {
     }
   });
 
-  it('counts deliveries by event and outcome on /metrics, including unknown and late ones', async () => {
-    const text = await (await fetch(`${url}/metrics`)).text();
-    const count = (labels: string) => Number(new RegExp(`screening_webhook_deliveries_total\\{${labels}\\} (\\d+)`).exec(text)?.[1] ?? 0);
-    assert.equal(count('event="unknown",outcome="unknown_event",reason=""'), 1);
-    assert.equal(count('event="screening.submitted",outcome="late",reason=""'), 1);
-    assert.equal(count('event="none",outcome="rejected",reason="invalid_signature"'), 1);
-    assert.ok(count('event="invite.sent",outcome="accepted",reason=""') >= 3);
-    assert.match(text, /screening_webhook_request_duration_seconds_bucket/);
+  it('counts deliveries by event and outcome on /metrics, including unknown, late and rejected ones', async () => {
+    const before = await deliveriesCounted();
+    const token = uniqueToken();
+    assert.equal((await post(signedDelivery('invite.sent', { purchase_token: token }, TEST_WEBHOOK_SECRET))).status, 200);
+    await client.workflow.getHandle(workflowIdFor(token)).terminate('test: screening closed');
+    assert.equal((await post(signedDelivery('screening.submitted', { purchase_token: token }, TEST_WEBHOOK_SECRET))).status, 200);
+    assert.equal((await post(signedDelivery('screening.archived', { purchase_token: uniqueToken() }, TEST_WEBHOOK_SECRET))).status, 200);
+    assert.equal((await post(signedDelivery('invite.sent', { purchase_token: uniqueToken() }, 'someone-else'))).status, 401);
+    const after = await deliveriesCounted();
+    for (const labels of [
+      'event="invite.sent",outcome="accepted",reason=""',
+      'event="screening.submitted",outcome="late",reason=""',
+      'event="unknown",outcome="unknown_event",reason=""',
+      'event="none",outcome="rejected",reason="invalid_signature"',
+    ]) {
+      assert.equal(after.count(labels) - before.count(labels), 1, labels);
+    }
+    assert.match(after.text, /screening_webhook_request_duration_seconds_bucket/);
   });
 
   it('answers /healthz without touching dependencies', async () => {

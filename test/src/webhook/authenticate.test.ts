@@ -5,6 +5,7 @@ const body = Buffer.from('{"event":"invite.sent","data":{"purchase_token":"pt_1"
 const now = 1_800_000_000;
 const settings: AuthSettings = { secrets: ['current-secret'], toleranceSeconds: 300, nowSeconds: now };
 
+/** The input for `overrides.body` (default `body`), its signature always made over the untampered `body`. */
 function signed(overrides: { body?: Buffer; secret?: string; timestamp?: number | string } = {}) {
   const raw = overrides.body ?? body;
   return {

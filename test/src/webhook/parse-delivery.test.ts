@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { parseDelivery, type ParseResult } from '../../../src/webhook/parse-delivery';
 import type { ScreeningEvent } from '../../../workflows/messages';
+import * as build from '../../support/builders';
 
 const receivedAt = new Date('2026-11-29T20:00:00.000Z');
 const token = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6';
@@ -16,8 +17,10 @@ function event(body: unknown, queryPurchaseToken?: string): ScreeningEvent {
   return result.event;
 }
 
-function envelope(name: string, data: Record<string, unknown>, extra: Record<string, unknown> = {}) {
-  return { event: name, timestamp: '2026-11-29T19:59:00Z', webhook_id: 'wh_123', api_version: '2024-01', ...extra, data: { purchase_token: token, external_customer_id: 'landlord-123', external_tenant_id: 'tenant-456', ...data } };
+/** An envelope with this file's fixed webhook id, timestamp and parties; `data` adds fields or overrides them. */
+function envelope(name: string, data: Record<string, unknown>) {
+  const parties = { purchase_token: token, external_customer_id: 'landlord-123', external_tenant_id: 'tenant-456' };
+  return build.envelope(name, { ...parties, ...data }, { webhookId: 'wh_123', timestamp: '2026-11-29T19:59:00Z' });
 }
 
 describe('parseDelivery', () => {
