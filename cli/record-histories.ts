@@ -20,6 +20,7 @@ import type { createActivities } from '../activities';
 import { loadConfig } from '../src/config';
 import { registerSearchAttributes } from '../src/temporal/search-attributes';
 import { createScreeningSignaler } from '../src/temporal/screening-signaler';
+import { screeningEvent } from '../devkit/builders';
 import { projectRoot, requireBinary } from '../devkit/temporal-binaries';
 import { type LifecycleDurations, type ScreeningEvent, workflowIdFor } from '../workflows/messages';
 
@@ -42,10 +43,9 @@ const activities: Activities = {
 };
 
 const contacts = { tenant: { email: 'tenant@example.test', firstName: 'Ada' }, landlord: { email: 'landlord@example.test' } };
-function event(token: string, type: ScreeningEvent['type'], extra: Partial<ScreeningEvent> = {}): ScreeningEvent {
-  const at = '2026-11-29T10:00:00.000Z';
-  return { type, sourceEvent: type, format: 'envelope', purchaseToken: token, dedupeKey: `wh_${type}`, occurredAt: at, receivedAt: at, externalCustomerId: 'landlord-1', externalTenantId: 'tenant-1', ...extra };
-}
+const at = '2026-11-29T10:00:00.000Z';
+const event = (token: string, type: ScreeningEvent['type'], extra: Partial<ScreeningEvent> = {}) =>
+  screeningEvent(token, type, { dedupeKey: `wh_${type}`, occurredAt: at, receivedAt: at, externalCustomerId: 'landlord-1', externalTenantId: 'tenant-1', ...extra });
 
 interface Recorded {
   events: ScreeningEvent['type'][];

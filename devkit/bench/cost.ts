@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { workflowIdFor } from '../../workflows/messages';
-import { event, signalWithStart } from './deliveries';
+import { screeningEvent } from '../builders';
+import { signalWithStart } from './deliveries';
 import { progress, say } from './load';
 import type { BenchOptions } from './options';
 import { countRows, waitForRows } from './rows';
@@ -31,7 +32,7 @@ export async function measureCost(service: BenchService, options: BenchOptions, 
     rows[table] = (await countRows(service, table, `${service.tokens}e`)) / N;
   }
   for (let i = started; i < OPEN; i += 1) {
-    await signalWithStart(service, event(`${service.tokens}o${i}`, 'invite.sent'));
+    await signalWithStart(service, screeningEvent(`${service.tokens}o${i}`, 'invite.sent'));
     progress('open screenings started', i + 1, OPEN);
   }
   await waitForRows(service, 'open screenings recorded', service.tokens, Math.max(OPEN, started));

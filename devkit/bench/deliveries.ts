@@ -3,11 +3,6 @@ import { signedHeaders } from '../stand-in/webhook-payloads';
 import { DEFAULT_TASK_QUEUE, type ScreeningEvent, screeningEventSignal, workflowIdFor, workflowType } from '../../workflows/messages';
 import type { BenchService } from './service';
 
-/** A screening event as the edge would make it from a delivery received now. */
-export function event(token: string, type: ScreeningEvent['type'], extra: Partial<ScreeningEvent> = {}): ScreeningEvent {
-  const now = new Date().toISOString();
-  return { type, sourceEvent: type, format: 'envelope', purchaseToken: token, dedupeKey: `wh_${type}_${token}`, occurredAt: now, receivedAt: now, ...extra };
-}
 
 /** The body SingleKey would send for `e` (the signed envelope, nested layout). */
 export const envelope = (e: ScreeningEvent, data: Record<string, unknown> = {}): string =>

@@ -1,7 +1,8 @@
 import type { ScreeningEvent } from '../../workflows/messages';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { envelope, event, post } from './deliveries';
+import { screeningEvent } from '../builders';
+import { envelope, post } from './deliveries';
 import { openLoop, pct, progress, say, sleep } from './load';
 import type { BenchOptions } from './options';
 import { countRows } from './rows';
@@ -44,7 +45,7 @@ function lifecycles(prefix: string, screenings: number): Delivery[] {
     const token = `${prefix}${s}`;
     const contacts = { landlord: { email: `${token}@landlord.test` } };
     for (const type of Object.keys(column) as (keyof typeof column)[]) {
-      const e = event(token, type);
+      const e = screeningEvent(token, type);
       deliveries.push({ token, type, body: envelope(e, type === 'invite.sent' ? contacts : type === 'screening.completed' ? { singlekey_score: 700 } : {}), first: true });
     }
   }

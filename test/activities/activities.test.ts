@@ -10,7 +10,7 @@ import { createSingleKeyClient } from '../../src/singlekey/client';
 import { failureTypes } from '../../workflows/messages';
 import type { ScreeningSnapshot } from '../../workflows/messages';
 import { startControllableSmtp } from '../support/controllable-smtp';
-import { uniqueToken } from '../support/builders';
+import { uniqueToken } from '../../devkit/builders';
 import { testEnvironment } from '../support/environment';
 import { TEST_REPORT_LINKS } from '../support/screening-worker';
 import { type SingleKeyStandIn, startSingleKeyStandIn } from '../../devkit/stand-in/server';

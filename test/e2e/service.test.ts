@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config';
 import { isAlive } from '../../devkit/embedded/managed-process';
 import { freeServicePorts, type ServicePorts, type ServiceProcess, startServiceProcess, stopServiceAndLeftovers } from '../../devkit/embedded/service-process';
 import { requireBinary } from '../../devkit/temporal-binaries';
-import { deliver, envelope, signedDelivery, uniqueToken } from '../support/builders';
+import { deliver, envelope, signedDelivery, uniqueToken } from '../../devkit/builders';
 import { type SingleKeyStandIn, startSingleKeyStandIn } from '../../devkit/stand-in/server';
 import { embeddedSql } from '../support/embedded-sql';
 import { testEnvironment } from '../support/environment';

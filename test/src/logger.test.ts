@@ -4,7 +4,7 @@ import { createApp } from '../../src/http/app';
 import { createLogger } from '../../src/logger';
 import { createMetrics } from '../../src/metrics';
 import { withPurchaseToken } from '../../src/temporal/worker';
-import { deliver, signedDelivery, uniqueToken } from '../support/builders';
+import { deliver, signedDelivery, uniqueToken } from '../../devkit/builders';
 import { TEST_WEBHOOK_SECRET, testEnvironment } from '../support/environment';
 import { serve } from '../support/serve';
 

@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config';
 import { connectClient } from '../../src/temporal/connect';
 import { createScreeningSignaler } from '../../src/temporal/screening-signaler';
 import { type ScreeningEvent, statusQuery, workflowIdFor } from '../../workflows/messages';
-import { uniqueToken } from '../support/deliveries';
+import { screeningEvent, uniqueToken } from '../../devkit/builders';
 import { SUGGEST_CONTINUE_AS_NEW_AT, testEnvironment } from '../support/environment';
 import { eventually, mailsTo, startScreeningWorker } from '../support/screening-worker';
 
@@ -32,10 +32,8 @@ describe('screening lifecycle on the dev server', function () {
     await connection?.close();
   });
 
-  function event(token: string, type: ScreeningEvent['type'], extra: Partial<ScreeningEvent> = {}): ScreeningEvent {
-    const now = new Date().toISOString();
-    return { type, sourceEvent: type, format: 'envelope', purchaseToken: token, dedupeKey: `wh_${type}`, occurredAt: now, receivedAt: now, externalCustomerId: 'landlord-42', externalTenantId: 'tenant-42', ...extra };
-  }
+  const event = (token: string, type: ScreeningEvent['type'], extra: Partial<ScreeningEvent> = {}) =>
+    screeningEvent(token, type, { externalCustomerId: 'landlord-42', externalTenantId: 'tenant-42', ...extra });
 
   it('completes a lifecycle delivered out of order with duplicates, e-mailing the landlord once per milestone', async () => {
     const token = uniqueToken();

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { screeningEvent } from '../../devkit/builders';
 import fc from 'fast-check';
 import { type Effect, effectKey, type ScreeningEvent } from '../../workflows/messages';
 import {
@@ -17,11 +18,9 @@ const T0 = '2026-11-29T10:00:00.000Z';
 const HOUR = 3_600_000;
 const durations: Durations = { reminders: [24 * HOUR, 72 * HOUR], expiry: 7 * 24 * HOUR, completionSla: 2 * HOUR, dedupeWindow: 15 * HOUR };
 
+/** A delivery of `type` at T0; the dedupe key is the same for every delivery of a type unless given. */
 function delivery(type: ScreeningEvent['type'], extra: Partial<ScreeningEvent> = {}, dedupeKey = `wh_${type}`): MachineInput {
-  return {
-    kind: 'delivery',
-    event: { type, sourceEvent: type, format: 'envelope', purchaseToken: 'pt_1', dedupeKey, occurredAt: T0, receivedAt: T0, ...extra },
-  };
+  return { kind: 'delivery', event: screeningEvent('pt_1', type, { dedupeKey, occurredAt: T0, receivedAt: T0, ...extra }) };
 }
 
 const settled = (key: string, result: EffectResult = { kind: 'done' }): MachineInput => ({ kind: 'effect_settled', key, result });

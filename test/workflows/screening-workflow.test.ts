@@ -7,7 +7,7 @@ import { createScreeningSignaler } from '../../src/temporal/screening-signaler';
 import { requireBinary } from '../../devkit/temporal-binaries';
 import type { screeningWorkflow } from '../../workflows';
 import { type ScreeningEvent, type ScreeningView, searchAttributes, statusQuery, workflowIdFor } from '../../workflows/messages';
-import { uniqueToken } from '../support/deliveries';
+import { screeningEvent, uniqueToken } from '../../devkit/builders';
 import { testEnvironment } from '../support/environment';
 import { eventually, mailsTo, startScreeningWorker } from '../support/screening-worker';
 
@@ -37,10 +37,8 @@ describe('screeningWorkflow (time-skipping)', function () {
     await env?.teardown();
   });
 
-  function event(purchaseToken: string, type: ScreeningEvent['type'], extra: Partial<ScreeningEvent> = {}): ScreeningEvent {
-    const now = new Date().toISOString();
-    return { type, sourceEvent: type, format: 'envelope', purchaseToken, dedupeKey: `wh_${type}_${purchaseToken}`, occurredAt: now, receivedAt: now, externalCustomerId: 'landlord-7', externalTenantId: 'tenant-7', ...extra };
-  }
+  const event = (purchaseToken: string, type: ScreeningEvent['type'], extra: Partial<ScreeningEvent> = {}) =>
+    screeningEvent(purchaseToken, type, { externalCustomerId: 'landlord-7', externalTenantId: 'tenant-7', ...extra });
 
   const handleOf = (token: string): WorkflowHandle<typeof screeningWorkflow> => env.client.workflow.getHandle(workflowIdFor(token));
   const status = (token: string) => handleOf(token).query(statusQuery);

@@ -4,9 +4,9 @@ import { loadConfig } from '../../src/config';
 import { registerSearchAttributes } from '../../src/temporal/search-attributes';
 import { createScreeningSignaler } from '../../src/temporal/screening-signaler';
 import { requireBinary } from '../../devkit/temporal-binaries';
-import { type ScreeningEvent, statusQuery, workflowIdFor } from '../../workflows/messages';
+import { statusQuery, workflowIdFor } from '../../workflows/messages';
 import { startControllableSmtp } from '../support/controllable-smtp';
-import { uniqueToken } from '../support/deliveries';
+import { screeningEvent, uniqueToken } from '../../devkit/builders';
 import { testEnvironment } from '../support/environment';
 import { freePort } from '../../devkit/embedded/free-port';
 import { eventually, startScreeningWorker } from '../support/screening-worker';
@@ -41,12 +41,8 @@ describe('completion during a ten-minute SMTP outage (time-skipping)', function 
 
   it('keeps the landlord e-mail pending while SMTP is down and sends it exactly once when it is back', async () => {
     const token = uniqueToken();
-    const now = new Date().toISOString();
     worker.singlekey.ready(token, 712);
-    const completed: ScreeningEvent = {
-      type: 'screening.completed', sourceEvent: 'screening.completed', format: 'envelope', purchaseToken: token, dedupeKey: 'wh_c',
-      occurredAt: now, receivedAt: now, score: 712, landlord: { email: `${token}@landlord.test` },
-    };
+    const completed = screeningEvent(token, 'screening.completed', { score: 712, landlord: { email: `${token}@landlord.test` } });
     await createScreeningSignaler(env.client, { taskQueue, lifecycle: loadConfig({}).lifecycle }).signal(completed);
     const handle = env.client.workflow.getHandle(workflowIdFor(token));
     const ledger = () => worker.db('notifications').where({ purchase_token: token, kind: 'landlord_completed' }).first();

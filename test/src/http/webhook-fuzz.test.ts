@@ -6,7 +6,7 @@ import { createApp } from '../../../src/http/app';
 import { createMetrics } from '../../../src/metrics';
 import { connectClient } from '../../../src/temporal/connect';
 import { createScreeningSignaler } from '../../../src/temporal/screening-signaler';
-import { signedRequest } from '../../support/builders';
+import { signedRequest } from '../../../devkit/builders';
 import { TEST_WEBHOOK_SECRET, testEnvironment } from '../../support/environment';
 import { serve } from '../../support/serve';
 

@@ -9,7 +9,7 @@ import { connectClient } from '../../../src/temporal/connect';
 import { createScreeningSignaler } from '../../../src/temporal/screening-signaler';
 import { requireBinary } from '../../../devkit/temporal-binaries';
 import { workflowIdFor } from '../../../workflows/messages';
-import { deliver, signedDelivery, uniqueToken } from '../../support/builders';
+import { deliver, signedDelivery, uniqueToken } from '../../../devkit/builders';
 import { TEST_WEBHOOK_SECRET, testEnvironment } from '../../support/environment';
 import { freePort } from '../../../devkit/embedded/free-port';
 import { serve } from '../../support/serve';

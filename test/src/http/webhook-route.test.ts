@@ -7,7 +7,7 @@ import { createMetrics } from '../../../src/metrics';
 import { connectClient, pingTemporal } from '../../../src/temporal/connect';
 import { createScreeningSignaler } from '../../../src/temporal/screening-signaler';
 import { workflowIdFor } from '../../../workflows/messages';
-import { type Delivery, deliver, portalDelivery, signedDelivery, signedRequest, uniqueToken } from '../../support/builders';
+import { type Delivery, deliver, portalDelivery, signedDelivery, signedRequest, uniqueToken } from '../../../devkit/builders';
 import { TEST_WEBHOOK_SECRET, testEnvironment } from '../../support/environment';
 import { serve } from '../../support/serve';
 

@@ -5,7 +5,7 @@ import { createApp } from '../../../src/http/app';
 import { createMetrics } from '../../../src/metrics';
 import { signReportLink, verifyReportLink } from '../../../src/reports/report-link';
 import { samplePdf } from '../../../devkit/stand-in/sample-pdf';
-import { uniqueToken } from '../../support/builders';
+import { uniqueToken } from '../../../devkit/builders';
 import { testEnvironment } from '../../support/environment';
 import { serve } from '../../support/serve';
 

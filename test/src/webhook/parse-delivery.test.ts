@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { parseDelivery, type ParseResult } from '../../../src/webhook/parse-delivery';
 import type { ScreeningEvent } from '../../../workflows/messages';
-import * as build from '../../support/builders';
+import * as build from '../../../devkit/builders';
 
 const receivedAt = new Date('2026-11-29T20:00:00.000Z');
 const token = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { newWebhookId, SINGLEKEY_USER_AGENT, signedHeaders } from '../../devkit/stand-in/webhook-payloads';
-import type { ScreeningEvent, ScreeningEventType } from '../../workflows/messages';
+import { newWebhookId, SINGLEKEY_USER_AGENT, signedHeaders } from './stand-in/webhook-payloads';
+import type { ScreeningEvent, ScreeningEventType } from '../workflows/messages';
 
 /**
  * What tests (and the command-line tools) send to the service and signal to the workflow: SingleKey

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { authenticate } from '../../src/webhook/authenticate';
 import { parseDelivery } from '../../src/webhook/parse-delivery';
-import { envelope, portalDelivery, screeningEvent, signedDelivery, signedRequest, uniqueToken } from './builders';
+import { envelope, portalDelivery, screeningEvent, signedDelivery, signedRequest, uniqueToken } from '../../devkit/builders';
 
 const secret = 'whsec_builders_test';
 
