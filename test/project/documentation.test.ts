@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { knownVariables } from '../../src/config';
 import { scenarios } from '../../devkit/stand-in/scenarios';
@@ -41,5 +42,21 @@ describe('documentation', () => {
     const blocks = [...firstScreen.matchAll(/```[a-z]*\n([\s\S]*?)```/g)].map((m) => m[1]).join('\n');
     const commands = [...blocks.matchAll(/\bnpm (?:ci|start|test|run)\b[^\n#]*/g)].map((m) => m[0].trim());
     assert.deepEqual(commands, ['npm ci && npm start', 'npm ci && npm test']);
+  });
+
+  describe('Layout', () => {
+    const layout = /^## Layout\n[\s\S]*?```\n([\s\S]*?)```/m.exec(read('README.md'))?.[1] ?? '';
+    const named = [...layout.matchAll(/^([a-z][\w.-]*)\/\s/gm)].map((m) => m[1]!);
+
+    it('names only top-level folders that exist', () => {
+      assert.ok(named.length >= 5, `the README's Layout block names ${named.length} folders`);
+      assert.deepEqual(named.filter((folder) => !existsSync(path.join(projectRoot, folder)) || !statSync(path.join(projectRoot, folder)).isDirectory()), []);
+    });
+
+    it('names every top-level folder the repository tracks', () => {
+      const tracked = execFileSync('git', ['ls-files'], { cwd: projectRoot, encoding: 'utf8' }).split('\n');
+      const folders = [...new Set(tracked.filter((file) => file.includes('/') && !file.startsWith('.')).map((file) => file.split('/')[0]!))];
+      assert.deepEqual(folders.filter((folder) => !named.includes(folder)).sort(), []);
+    });
   });
 });
