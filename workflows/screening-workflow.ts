@@ -76,7 +76,7 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
           (result) => queue.push({ kind: 'effect_settled', key, result }),
           (error: unknown) => queue.push({ kind: 'effect_settled', key, result: { kind: isCancellation(error) ? 'cancelled' : 'failed' } }),
         )
-        .finally(() => scopes.delete(key)),
+        .finally(() => scopes.get(key) === scope && scopes.delete(key)),
     );
   }
 
