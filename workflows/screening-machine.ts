@@ -61,6 +61,8 @@ export interface EffectRecord {
 
 export interface ScreeningState extends ScreeningFacts {
   inviteType?: string;
+  /** Where the score came from: a completion's own score outranks the full report's, which outranks any other. */
+  scoreFrom?: 'completion' | 'report';
   /** Workflow-clock times the timers count from (set when first learned, never moved). */
   clock: { firstSeen?: string; invited?: string; submitted?: string; terminal?: string };
   /** Dedupe keys of every applied delivery. */
@@ -180,9 +182,9 @@ export function transition(previous: ScreeningState, input: MachineInput, now: s
 
   const cancel = reconsiderEffects(state, starting);
   const statusAfter = statusOf(state);
-  // The dedupe window counts from the moment the screening last became terminal.
-  if (isTerminal(statusAfter) && !isTerminal(statusBefore)) state.clock.terminal = now;
-  const published = JSON.stringify(snapshotOf(state)) !== JSON.stringify(snapshotOf(previous));
+  // The dedupe window counts from the moment the screening last reached a terminal status (expired, then completed, counts twice).
+  if (isTerminal(statusAfter) && statusAfter !== statusBefore) state.clock.terminal = now;
+  const published = canonical(snapshotOf(state)) !== canonical(snapshotOf(previous));
   if (published) state.version += 1;
   const start = starting.filter((key) => state.effects[key]!.status === 'running').map((key) => state.effects[key]!.effect);
   return { state, start, cancel, duplicate: false, published };
@@ -211,15 +213,25 @@ function settle(state: ScreeningState, key: string, result: EffectResult, now: s
       record.status = 'done';
       if (record.effect.kind === 'fetch_report') {
         // A portal "Report Complete" names no score: the archived report does.
-        state.score ??= result.report?.score;
+        scoreFromReport(state, result.report?.score, record.effect.scope === 'full');
       } else if (record.effect.kind === 'reconcile' && !state.moments.completed) {
-        const completedAt = now;
-        state.timeline.push({ type: 'screening.reconciled', occurredAt: completedAt, appliedAt: now });
-        state.score ??= result.report?.score;
+        state.timeline.push({ type: 'screening.reconciled', occurredAt: now, appliedAt: now });
+        scoreFromReport(state, result.report?.score, true);
         if (result.report?.reportUrl) state.links = { ...state.links, report: state.links?.report ?? result.report.reportUrl };
-        markCompleted(state, completedAt, request);
+        markCompleted(state, now, request);
       }
       return;
+  }
+}
+
+/** A report's score: the full report's replaces any but a completion's own; a partial one only fills a gap. */
+function scoreFromReport(state: ScreeningState, score: number | undefined, full: boolean): void {
+  if (score === undefined || state.scoreFrom === 'completion') return;
+  if (full) {
+    state.score = score;
+    state.scoreFrom = 'report';
+  } else if (state.score === undefined) {
+    state.score = score;
   }
 }
 
@@ -251,6 +263,8 @@ function reconsiderEffects(state: ScreeningState, starting: string[]): string[] 
 
 function isPointless(effect: Effect, status: ScreeningStatus): boolean {
   if (effect.kind === 'notify_landlord' && effect.milestone === 'submitted') return isTerminal(status);
+  // The completion won: telling the landlord it could not be completed would contradict the report they got.
+  if (effect.kind === 'notify_landlord' && effect.milestone === 'failed') return status === 'completed';
   if (effect.kind === 'remind_tenant') return status !== 'invited';
   if (effect.kind === 'reconcile') return isTerminal(status);
   return false;
@@ -326,9 +340,24 @@ function recordFacts(state: ScreeningState, event: ScreeningEvent): void {
   if (event.invite?.formUrl) state.formUrl ??= event.invite.formUrl;
   if (event.invite?.type) state.inviteType ??= event.invite.type;
   const authoritative = event.type === 'screening.completed';
-  if (event.score !== undefined && (authoritative || state.score === undefined)) state.score = event.score;
+  if (event.score !== undefined && authoritative) {
+    state.score = event.score;
+    state.scoreFrom = 'completion';
+  } else if (event.score !== undefined && state.scoreFrom === undefined) {
+    state.score ??= event.score;
+  }
   if (event.recommendation && (authoritative || !state.recommendation)) state.recommendation = event.recommendation;
   if (event.links) state.links = authoritative ? { ...state.links, ...event.links } : { ...event.links, ...state.links };
+}
+
+/**
+ * JSON with object keys sorted, so that equal facts compare equal whatever order their keys were
+ * merged in. Hand-written: a dependency for ten lines would also enter the workflow bundle.
+ */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner && typeof inner === 'object' && !Array.isArray(inner) ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : inner,
+  );
 }
 
 function earliest<K extends string>(moments: Partial<Record<K, string>>, key: K, at: string): void {

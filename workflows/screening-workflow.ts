@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   allHandlersFinished,
   CancellationScope,
   condition,
@@ -15,7 +16,7 @@ import { durationMs } from './durations';
 import { bookkeeping, runEffect } from './effects';
 import { type DeliveryLogEntry, effectKey, type ScreeningEvent, screeningEventSignal, type ScreeningView, type ScreeningWorkflowInput, searchAttributes, statusQuery } from './messages';
 import { countTransition } from './screening-metrics';
-import { type Durations, initialState, inputForDeadline, type MachineInput, nextDeadline, snapshotOf, type ScreeningState, transition, viewOf } from './screening-machine';
+import { type Durations, initialState, inputForDeadline, type MachineInput, nextDeadline, snapshotOf, type ScreeningState, statusOf, transition, viewOf } from './screening-machine';
 
 /**
  * One screening, for its whole life: a thin interpreter of the pure state machine. It applies each
@@ -24,6 +25,13 @@ import { type Durations, initialState, inputForDeadline, type MachineInput, next
  * and stays open for the dedupe window after a terminal status so SingleKey's redeliveries land
  * here (and change nothing) instead of starting over.
  */
+/** The Web UI's "current details": status, score, last event, counts (ids and counts only). */
+function detailsOf(state: ScreeningState): string {
+  const status = statusOf(state);
+  const score = state.score !== undefined ? ` · score ${state.score}` : '';
+  return `**${status}**${score} · last: ${state.timeline.at(-1)?.type ?? '-'} · ${state.timeline.length} events, ${state.duplicatesIgnored} duplicates ignored`;
+}
+
 export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<ScreeningView> {
   const durations: Durations = {
     reminders: input.lifecycle.reminderSchedule.map(durationMs),
@@ -74,7 +82,11 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
         .run(() => runEffect(effect, screening))
         .then(
           (result) => queue.push({ kind: 'effect_settled', key, result }),
-          (error: unknown) => queue.push({ kind: 'effect_settled', key, result: { kind: isCancellation(error) ? 'cancelled' : 'failed' } }),
+          (error: unknown) => {
+            // Anything but an activity's failure or a cancellation is a bug: fail the workflow task until it is fixed.
+            if (!isCancellation(error) && !(error instanceof ActivityFailure)) throw error;
+            queue.push({ kind: 'effect_settled', key, result: { kind: isCancellation(error) ? 'cancelled' : 'failed' } });
+          },
         )
         .finally(() => scopes.get(key) === scope && scopes.delete(key)),
     );
@@ -88,11 +100,6 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
       ...(screening.externalTenantId ? [{ key: searchAttributes.externalTenantId, value: screening.externalTenantId }] : []),
       ...(screening.score !== undefined ? [{ key: searchAttributes.singleKeyScore, value: screening.score }] : []),
     ]);
-    const last = state.timeline.at(-1);
-    setCurrentDetails(
-      `**${screening.status}**${screening.score !== undefined ? ` · score ${screening.score}` : ''} · last: ${last?.type ?? '-'} · ` +
-        `${state.timeline.length} events, ${state.duplicatesIgnored} duplicates ignored`,
-    );
     log.info('screening changed', { status: screening.status, version: screening.version, input: cause?.kind === 'delivery' ? cause.event.type : cause?.kind });
     track(bookkeeping.recordScreening(screening).catch(() => queue.push({ kind: 'bookkeeping_failed', what: `read_model:v${screening.version}` })));
   }
@@ -115,17 +122,11 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
   for (;;) {
     while (queue.length > 0) apply(queue.shift()!);
     flushDeliveryLog();
+    // Current details are workflow metadata, not history: kept current after every batch, duplicates included.
+    setCurrentDetails(detailsOf(state));
 
     const deadline = nextDeadline(state, durations);
     const waitMs = deadline ? Math.max(1, Date.parse(deadline.at) - Date.now()) : undefined;
-    if (deadline?.kind === 'close' && Date.parse(deadline.at) <= Date.now()) {
-      // Let running effects and writes finish before the history closes; a delivery arriving
-      // meanwhile is applied (and, being a redelivery, changes nothing) first.
-      await condition(() => (background.size === 0 && allHandlersFinished()) || queue.length > 0);
-      if (queue.length === 0) return viewOf(state, durations);
-      continue;
-    }
-
     if (workflowInfo().continueAsNewSuggested) {
       // Running work is handed over rather than awaited (a flood of deliveries keeps some always
       // running): the next run starts the running effects again, and they are idempotent.
@@ -133,6 +134,14 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
       while (queue.length > 0) apply(queue.shift()!);
       const handOver: CarriedState = { version: 1, state, deliveryLog: [...[...writing].flat(), ...deliveryLog] };
       await continueAsNew<typeof screeningWorkflow>({ ...input, carried: handOver });
+    }
+
+    if (deadline?.kind === 'close' && Date.parse(deadline.at) <= Date.now()) {
+      // Let running effects and writes finish before the history closes; a delivery arriving
+      // meanwhile is applied (and, being a redelivery, changes nothing) first.
+      await condition(() => (background.size === 0 && allHandlersFinished()) || queue.length > 0);
+      if (queue.length === 0) return viewOf(state, durations);
+      continue;
     }
 
     const woken = waitMs === undefined ? await condition(() => queue.length > 0).then(() => true) : await condition(() => queue.length > 0, waitMs);
