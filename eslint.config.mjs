@@ -4,9 +4,30 @@ import tseslint from 'typescript-eslint';
 
 /** Node built-ins and I/O libraries never belong in deterministic workflow code. */
 const forbiddenInWorkflows = [
-  'node:*', 'fs', 'fs/*', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process', 'stream', 'url', 'util',
-  'knex', 'pg', 'nodemailer', 'koa', '@koa/*', 'pino', 'undici',
-  '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing',
+  'node:*',
+  'fs',
+  'fs/*',
+  'path',
+  'os',
+  'crypto',
+  'http',
+  'https',
+  'net',
+  'child_process',
+  'stream',
+  'url',
+  'util',
+  'knex',
+  'pg',
+  'nodemailer',
+  'koa',
+  '@koa/*',
+  'pino',
+  'undici',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/activity',
+  '@temporalio/testing',
 ];
 
 /** Folders outside the service: the development kit, the command-line entry points and the tests. */

@@ -20,7 +20,6 @@ export interface ActivityDeps {
   reportLinks: { publicBaseUrl: string; secret: string; ttlMs: number };
 }
 
-
 /** Builds the activities with their dependencies, so tests can pass real or fake ones. */
 export function createActivities({ db, mailer, mail, singlekey, reportLinks }: ActivityDeps) {
   const sender = { db, mailer, from: mail.from };
@@ -84,25 +83,51 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks }: A
       const { screening } = input;
       const reportLink =
         input.milestone === 'completed'
-          ? signReportLink({ baseUrl: reportLinks.publicBaseUrl, purchaseToken: screening.purchaseToken, secret: reportLinks.secret, expiresAt: new Date(Date.now() + reportLinks.ttlMs) })
+          ? signReportLink({
+              baseUrl: reportLinks.publicBaseUrl,
+              purchaseToken: screening.purchaseToken,
+              secret: reportLinks.secret,
+              expiresAt: new Date(Date.now() + reportLinks.ttlMs),
+            })
           : undefined;
-      return send({ purchaseToken: screening.purchaseToken, kind: `landlord_${input.milestone}`, to: await landlordEmail(screening), content: landlordMail(input.milestone, screening, reportLink) });
+      return send({
+        purchaseToken: screening.purchaseToken,
+        kind: `landlord_${input.milestone}`,
+        to: await landlordEmail(screening),
+        content: landlordMail(input.milestone, screening, reportLink),
+      });
     },
 
     async remindTenant(input: { index: number; screening: ScreeningSnapshot }): Promise<SendOutcome> {
-      return send({ purchaseToken: input.screening.purchaseToken, kind: `tenant_reminder_${input.index}`, to: input.screening.tenant?.email, content: tenantReminderMail(input.index, input.screening) });
+      return send({
+        purchaseToken: input.screening.purchaseToken,
+        kind: `tenant_reminder_${input.index}`,
+        to: input.screening.tenant?.email,
+        content: tenantReminderMail(input.index, input.screening),
+      });
     },
 
     async alertTeam(input: { reason: string; screening: ScreeningSnapshot }): Promise<SendOutcome> {
-      return send({ purchaseToken: input.screening.purchaseToken, kind: `team_${input.reason}`, to: mail.alertEmail, content: teamAlertMail(input.reason, input.screening) });
+      return send({
+        purchaseToken: input.screening.purchaseToken,
+        kind: `team_${input.reason}`,
+        to: mail.alertEmail,
+        content: teamAlertMail(input.reason, input.screening),
+      });
     },
 
     /** Archives SingleKey's report JSON and, for the full report, its PDF (SingleKey's links expire after five days). */
-    async fetchReport(input: { purchaseToken: string; scope: Extract<Effect, { kind: 'fetch_report' }>['scope'] }): Promise<{ score?: number; pdfBytes?: number }> {
+    async fetchReport(input: {
+      purchaseToken: string;
+      scope: Extract<Effect, { kind: 'fetch_report' }>['scope'];
+    }): Promise<{ score?: number; pdfBytes?: number }> {
       const report = await singlekey.getReport(input.purchaseToken);
       if (!report.ready) throw ApplicationFailure.create({ type: failureTypes.reportNotReady, message: `report not ready: ${report.detail}` });
       const key = { purchase_token: input.purchaseToken, scope: input.scope };
-      await db('reports').insert({ ...key, report_json: JSON.stringify(report.body), fetched_at: db.fn.now() }).onConflict(['purchase_token', 'scope']).merge(['report_json', 'fetched_at']);
+      await db('reports')
+        .insert({ ...key, report_json: JSON.stringify(report.body), fetched_at: db.fn.now() })
+        .onConflict(['purchase_token', 'scope'])
+        .merge(['report_json', 'fetched_at']);
       if (input.scope === 'partial') return { score: report.score };
       if (!report.pdfReady) throw ApplicationFailure.create({ type: failureTypes.reportNotReady, message: 'report PDF not ready yet' });
       const pdf = await singlekey.getReportPdf(input.purchaseToken);

@@ -40,7 +40,8 @@ export function landlordMail(milestone: LandlordMilestone, s: ScreeningSnapshot,
       ]);
     case 'failed':
       return render(`Screening could not be completed: ${applicant(s)}`, [
-        `The screening for ${applicant(s)} could not be completed${s.failure?.reason ? ` (${s.failure.reason.replace(/_/g, ' ')})` : ''}. Our team has been told and is looking into it.`,
+        `The screening for ${applicant(s)} could not be completed${s.failure?.reason ? ` (${s.failure.reason.replace(/_/g, ' ')})` : ''}. ` +
+          'Our team has been told and is looking into it.',
         ref,
       ]);
     case 'expired':
@@ -61,7 +62,9 @@ export function tenantReminderMail(index: number, s: ScreeningSnapshot): MailCon
 export function teamAlertMail(reason: string, s: ScreeningSnapshot): MailContent {
   return render(`[screenings] ${reason.replace(/_/g, ' ')}: ${shortToken(s.purchaseToken)}`, [
     `Screening ${s.purchaseToken} (landlord ${s.externalCustomerId ?? '?'}, tenant ${s.externalTenantId ?? '?'}) needs attention: ${reason}.`,
-    ...(s.failure ? [`Failure: ${s.failure.reason ?? 'unknown'}${s.failure.message ? ` - ${s.failure.message}` : ''} (recoverable: ${s.failure.recoverable})`] : []),
+    ...(s.failure
+      ? [`Failure: ${s.failure.reason ?? 'unknown'}${s.failure.message ? ` - ${s.failure.message}` : ''} (recoverable: ${s.failure.recoverable})`]
+      : []),
     `Status: ${s.status}. Inspect: temporal workflow query --workflow-id screening-${s.purchaseToken} --type status`,
   ]);
 }

@@ -6,7 +6,6 @@ import type { MailContent } from './mail-templates';
 
 export type SendOutcome = { outcome: 'sent'; messageId: string } | { outcome: 'skipped_no_recipient' };
 
-
 export interface Sender {
   db: Db;
   mailer: Transporter;

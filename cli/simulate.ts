@@ -37,113 +37,119 @@ function usage(config: Config): string {
   ].join('\n');
 }
 
-runEntrypoint(async (config, _logger, shutdown) => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      allowPositionals: true,
-      options: {
-        url: { type: 'string' },
-        format: { type: 'string', default: 'envelope' },
-        speed: { type: 'string', default: String(DEFAULT_SPEED) },
-        singlekey: { type: 'string' },
-        temporal: { type: 'string' },
-        wait: { type: 'string', default: '120' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${usage(config)}`);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(usage(config));
-    return;
-  }
-  const scenario = scenarios[positionals[0] ?? ''];
-  if (!scenario || positionals.length > 1) {
-    throw new UsageError(`${positionals[0] && !scenario ? `unknown scenario "${positionals[0]}"\n\n` : ''}${usage(config)}`);
-  }
-  const format = values.format as WebhookFormat;
-  if (!webhookFormats.includes(format)) throw new UsageError(`--format must be one of ${webhookFormats.join(', ')}`);
-  const limitation = formatLimitation(scenario, format);
-  if (limitation) throw new UsageError(limitation);
-  const speed = Number(values.speed);
-  const waitSeconds = Number(values.wait);
-  if (!(speed > 0) || !(waitSeconds >= 0)) throw new UsageError('--speed must be a positive number and --wait a number of seconds');
-
-  const singlekeyUrl = (values.singlekey ?? config.singlekey.apiUrl ?? `http://127.0.0.1:${config.embedded.singlekeyPort}`).replace(/\/+$/, '');
-  const apiToken = config.singlekey.apiToken ?? readDevToken(config);
-  const receiver = values.url ?? `http://127.0.0.1:${config.http.port}/webhooks/singlekey`;
-  const temporalAddress = values.temporal ?? config.temporal.address ?? `127.0.0.1:${config.embedded.temporalPort}`;
-
-  const gate = scenario.receiverDownUntil ? await startReceiverGate(receiver, (scenario.receiverDownUntil * 60_000) / speed) : undefined;
-  if (gate) shutdown.add('receiver gate', gate.close);
-  const callbackUrl = gate?.url ?? receiver;
-
-  const purchaseToken = await requestScreening(singlekeyUrl, apiToken, { scenario, format, speed, callbackUrl });
-  const workflowId = workflowIdFor(purchaseToken);
-  console.log(`\n${scenario.name}: ${scenario.summary}`);
-  console.log(`purchase token ${purchaseToken}, ${format} format, speed ${speed} (one SingleKey minute = ${(60 / speed).toFixed(2)} s)`);
-  console.log(`SingleKey stand-in ${singlekeyUrl} -> ${receiver}${callbackUrl === receiver ? '' : ` (through a gate answering 503 until SingleKey minute ${scenario.receiverDownUntil})`}\n`);
-  console.log(attemptHeader());
-  const attempts = await followDeliveries(singlekeyUrl, apiToken, purchaseToken);
-  const delivered = attempts.filter((a) => a.result === 'delivered').length;
-  console.log(`\n${attempts.length} attempts, ${delivered} deliveries answered 2xx.`);
-
-  const client = await connectClient(temporalAddress, config.temporal.namespace);
-  shutdown.add('Temporal client', () => client.connection.close());
-  const handle = client.workflow.getHandle(workflowId);
-  const played = playedIn(scenario, format);
-  const until = Date.now() + waitSeconds * 1000;
-  let view: ScreeningView | undefined;
-  let said = '';
-  for (;;) {
-    view = await handle.query(statusQuery).catch((error: unknown) => {
-      if (error instanceof WorkflowNotFoundError) return undefined;
-      throw error;
-    });
-    if (view && scenario.satisfiedBy(view, played)) break;
-    const deadline = view?.nextDeadline;
-    const waiting = view ? `status ${view.status}${deadline ? `, next: ${deadline.kind} at ${deadline.at}` : ''}` : 'no workflow yet';
-    if (waiting !== said) console.log(`waiting for ${scenario.expectedStatus}: ${waiting}`);
-    said = waiting;
-    // Nothing running and the next timer beyond --wait: waiting longer cannot change the answer.
-    if (view && view.effects.pending.length === 0 && deadline && Date.parse(deadline.at) > until) {
-      console.log(`\nThe next step is due after --wait (${waitSeconds} s). The lifecycle durations come from the service's`);
-      console.log('REMINDER_SCHEDULE, SCREENING_EXPIRY and COMPLETION_SLA; start it with seconds-long ones to watch (README, "Walkthrough").');
-      break;
+runEntrypoint(
+  async (config, _logger, shutdown) => {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        allowPositionals: true,
+        options: {
+          url: { type: 'string' },
+          format: { type: 'string', default: 'envelope' },
+          speed: { type: 'string', default: String(DEFAULT_SPEED) },
+          singlekey: { type: 'string' },
+          temporal: { type: 'string' },
+          wait: { type: 'string', default: '120' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      });
+    } catch (error) {
+      throw new UsageError(`${(error as Error).message}\n\n${usage(config)}`);
     }
-    if (Date.now() > until) break;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  const met = view !== undefined && scenario.satisfiedBy(view, played);
-  console.log(`\nScreening ${purchaseToken}`);
-  if (view) console.log(describeView(view, { status: scenario.expectedStatus, met }));
-  else console.log(`  no workflow ${workflowId} on ${temporalAddress}: did any delivery get a 200?`);
-  console.log(`  expectation         ${scenario.expectation}`);
-  if (view?.effects.waiting.length) {
-    console.log('\nE-mails in "effects waiting" have no recipient: the partner-portal format names no address, and the landlord');
-    console.log('directory does not know landlord-demo. Register it first (README, "Walkthrough") and they go out:');
-    console.log('  npm run landlords -- set landlord-demo landlord-demo@example.test');
-  }
-  console.log('\nLook at it:');
-  if (!config.temporal.address && !values.temporal) {
-    const filter = encodeURIComponent(`WorkflowId="${workflowId}"`);
-    console.log(`  Web UI  http://localhost:${config.embedded.temporalUiPort}/namespaces/${config.temporal.namespace}/workflows?query=${filter}`);
-  }
-  console.log(`  CLI     temporal workflow query --workflow-id ${workflowId} --type status`);
-  console.log(`  SQL     npm run sql -- "select * from screenings where purchase_token = '${purchaseToken}'"`);
-  // Closed here rather than by `shutdown`, whose progress lines are for long-running processes.
-  await client.connection.close();
-  await gate?.close();
-  process.exit(met ? 0 : 1);
-}, { tool: true });
+    const { values, positionals } = parsed;
+    if (values.help) {
+      console.log(usage(config));
+      return;
+    }
+    const scenario = scenarios[positionals[0] ?? ''];
+    if (!scenario || positionals.length > 1) {
+      throw new UsageError(`${positionals[0] && !scenario ? `unknown scenario "${positionals[0]}"\n\n` : ''}${usage(config)}`);
+    }
+    const format = values.format as WebhookFormat;
+    if (!webhookFormats.includes(format)) throw new UsageError(`--format must be one of ${webhookFormats.join(', ')}`);
+    const limitation = formatLimitation(scenario, format);
+    if (limitation) throw new UsageError(limitation);
+    const speed = Number(values.speed);
+    const waitSeconds = Number(values.wait);
+    if (!(speed > 0) || !(waitSeconds >= 0)) throw new UsageError('--speed must be a positive number and --wait a number of seconds');
+
+    const singlekeyUrl = (values.singlekey ?? config.singlekey.apiUrl ?? `http://127.0.0.1:${config.embedded.singlekeyPort}`).replace(/\/+$/, '');
+    const apiToken = config.singlekey.apiToken ?? readDevToken(config);
+    const receiver = values.url ?? `http://127.0.0.1:${config.http.port}/webhooks/singlekey`;
+    const temporalAddress = values.temporal ?? config.temporal.address ?? `127.0.0.1:${config.embedded.temporalPort}`;
+
+    const gate = scenario.receiverDownUntil ? await startReceiverGate(receiver, (scenario.receiverDownUntil * 60_000) / speed) : undefined;
+    if (gate) shutdown.add('receiver gate', gate.close);
+    const callbackUrl = gate?.url ?? receiver;
+
+    const purchaseToken = await requestScreening(singlekeyUrl, apiToken, { scenario, format, speed, callbackUrl });
+    const workflowId = workflowIdFor(purchaseToken);
+    console.log(`\n${scenario.name}: ${scenario.summary}`);
+    console.log(`purchase token ${purchaseToken}, ${format} format, speed ${speed} (one SingleKey minute = ${(60 / speed).toFixed(2)} s)`);
+    const gated = callbackUrl === receiver ? '' : ` (through a gate answering 503 until SingleKey minute ${scenario.receiverDownUntil})`;
+    console.log(`SingleKey stand-in ${singlekeyUrl} -> ${receiver}${gated}\n`);
+    console.log(attemptHeader());
+    const attempts = await followDeliveries(singlekeyUrl, apiToken, purchaseToken);
+    const delivered = attempts.filter((a) => a.result === 'delivered').length;
+    console.log(`\n${attempts.length} attempts, ${delivered} deliveries answered 2xx.`);
+
+    const client = await connectClient(temporalAddress, config.temporal.namespace);
+    shutdown.add('Temporal client', () => client.connection.close());
+    const handle = client.workflow.getHandle(workflowId);
+    const played = playedIn(scenario, format);
+    const until = Date.now() + waitSeconds * 1000;
+    let view: ScreeningView | undefined;
+    let said = '';
+    for (;;) {
+      view = await handle.query(statusQuery).catch((error: unknown) => {
+        if (error instanceof WorkflowNotFoundError) return undefined;
+        throw error;
+      });
+      if (view && scenario.satisfiedBy(view, played)) break;
+      const deadline = view?.nextDeadline;
+      const waiting = view ? `status ${view.status}${deadline ? `, next: ${deadline.kind} at ${deadline.at}` : ''}` : 'no workflow yet';
+      if (waiting !== said) console.log(`waiting for ${scenario.expectedStatus}: ${waiting}`);
+      said = waiting;
+      // Nothing running and the next timer beyond --wait: waiting longer cannot change the answer.
+      if (view && view.effects.pending.length === 0 && deadline && Date.parse(deadline.at) > until) {
+        console.log(`\nThe next step is due after --wait (${waitSeconds} s). The lifecycle durations come from the service's`);
+        console.log('REMINDER_SCHEDULE, SCREENING_EXPIRY and COMPLETION_SLA; start it with seconds-long ones to watch (README, "Walkthrough").');
+        break;
+      }
+      if (Date.now() > until) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const met = view !== undefined && scenario.satisfiedBy(view, played);
+    console.log(`\nScreening ${purchaseToken}`);
+    if (view) console.log(describeView(view, { status: scenario.expectedStatus, met }));
+    else console.log(`  no workflow ${workflowId} on ${temporalAddress}: did any delivery get a 200?`);
+    console.log(`  expectation         ${scenario.expectation}`);
+    if (view?.effects.waiting.length) {
+      console.log('\nE-mails in "effects waiting" have no recipient: the partner-portal format names no address, and the landlord');
+      console.log('directory does not know landlord-demo. Register it first (README, "Walkthrough") and they go out:');
+      console.log('  npm run landlords -- set landlord-demo landlord-demo@example.test');
+    }
+    console.log('\nLook at it:');
+    if (!config.temporal.address && !values.temporal) {
+      const filter = encodeURIComponent(`WorkflowId="${workflowId}"`);
+      console.log(`  Web UI  http://localhost:${config.embedded.temporalUiPort}/namespaces/${config.temporal.namespace}/workflows?query=${filter}`);
+    }
+    console.log(`  CLI     temporal workflow query --workflow-id ${workflowId} --type status`);
+    console.log(`  SQL     npm run sql -- "select * from screenings where purchase_token = '${purchaseToken}'"`);
+    // Closed here rather than by `shutdown`, whose progress lines are for long-running processes.
+    await client.connection.close();
+    await gate?.close();
+    process.exit(met ? 0 : 1);
+  },
+  { tool: true },
+);
 
 function readDevToken(config: Config): string {
   const file = path.join(config.embedded.dataDir, 'singlekey-api-token');
   if (!existsSync(file)) {
-    throw new UsageError(`No SINGLEKEY_API_TOKEN and no ${file}: start the service with \`npm start\` (or \`npm run stand-in\`) first, with the same DATA_DIR.`);
+    throw new UsageError(
+      `No SINGLEKEY_API_TOKEN and no ${file}: start the service with \`npm start\` (or \`npm run stand-in\`) first, with the same DATA_DIR.`,
+    );
   }
   return readFileSync(file, 'utf8').trim();
 }
@@ -196,11 +202,13 @@ async function singlekey(base: string, apiToken: string, route: string, body?: u
     });
   } catch (error) {
     throw new UsageError(
-      `No SingleKey stand-in answers at ${base} (${(error as Error).message}). \`npm start\` runs one when SINGLEKEY_API_URL is unset; otherwise start \`npm run stand-in\` or pass --singlekey.`,
+      `No SingleKey stand-in answers at ${base} (${(error as Error).message}). ` +
+        '`npm start` runs one when SINGLEKEY_API_URL is unset; otherwise start `npm run stand-in` or pass --singlekey.',
     );
   }
   const answer = (await response.json().catch(() => ({}))) as { errors?: string[]; detail?: string };
-  if (response.status === 401) throw new UsageError(`${base} refused the API token (401): is it the stand-in of this DATA_DIR, or is SINGLEKEY_API_TOKEN set to another one?`);
+  if (response.status === 401)
+    throw new UsageError(`${base} refused the API token (401): is it the stand-in of this DATA_DIR, or is SINGLEKEY_API_TOKEN set to another one?`);
   if (!response.ok) throw new UsageError(`${base}${route} answered ${response.status}: ${(answer.errors ?? [answer.detail]).join('; ')}`);
   return answer;
 }

@@ -12,13 +12,18 @@ runEntrypoint(async (config, logger, shutdown) => {
   const secrets = useDevWebhookCredentials(config);
   const standIn = await startEmbeddedSingleKey(config, logger);
   shutdown.add('SingleKey stand-in', standIn.close);
+  const signsWith = secrets.length
+    ? 'the development secret above'
+    : config.singlekey.webhookSecrets.length
+      ? 'the first of SINGLEKEY_WEBHOOK_SECRETS'
+      : 'nothing: handshake token only (portal format)';
   console.log(
     [
       '',
       `SingleKey stand-in ready at ${standIn.url}`,
       `  API token       ${standIn.token}`,
       ...secrets.map(([label, value]) => `  ${label}  ${value}`),
-      `  signs with      ${secrets.length ? 'the development secret above' : config.singlekey.webhookSecrets.length ? 'the first of SINGLEKEY_WEBHOOK_SECRETS' : 'nothing: handshake token only (portal format)'}`,
+      `  signs with      ${signsWith}`,
       `  service env     SINGLEKEY_API_URL=${standIn.url} SINGLEKEY_API_TOKEN=${standIn.token}`,
       `  scenarios       ${scenarioNames.join(', ')} (POST /api/request with stand_in_scenario; default speed ${DEFAULT_SPEED})`,
       '  Press Ctrl-C to stop.',

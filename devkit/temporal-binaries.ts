@@ -53,9 +53,7 @@ export function findBinary(kind: BinaryKind, config: Config): ResolvedBinary | u
 export function requireBinary(kind: BinaryKind, config: Config): string {
   const found = findBinary(kind, config);
   if (!found) {
-    throw new Error(
-      `${PINNED[kind].executable} is not installed: run \`npm run setup:temporal\`, or set ${PINNED[kind].variable}`,
-    );
+    throw new Error(`${PINNED[kind].executable} is not installed: run \`npm run setup:temporal\`, or set ${PINNED[kind].variable}`);
   }
   return found.path;
 }

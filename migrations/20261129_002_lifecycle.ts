@@ -29,7 +29,17 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTable('reports');
   await knex.schema.alterTable('screenings', (table) => {
-    for (const column of ['external_deal_id', 'external_listing_id', 'singlekey_score', 'recommendation', 'tenant_email', 'landlord_email', 'failure_reason', 'failure_recoverable', 'version']) {
+    for (const column of [
+      'external_deal_id',
+      'external_listing_id',
+      'singlekey_score',
+      'recommendation',
+      'tenant_email',
+      'landlord_email',
+      'failure_reason',
+      'failure_recoverable',
+      'version',
+    ]) {
       table.dropColumn(column);
     }
     for (const moment of ['invited', 'form_opened', 'submitted', 'completed', 'failed', 'expired']) table.dropColumn(`${moment}_at`);

@@ -199,9 +199,7 @@ export const knownVariables: readonly string[] = Object.keys(envSchema.shape);
 /** Fails unless deliveries can be authenticated; the embedded mode supplies a secret before calling this. */
 export function assertWebhookAuthConfigured(config: Config): void {
   if (config.singlekey.webhookSecrets.length === 0 && !config.singlekey.handshakeToken) {
-    throw new ConfigError([
-      'SINGLEKEY_WEBHOOK_SECRETS / SINGLEKEY_HANDSHAKE_TOKEN: set at least one, or every delivery would be refused',
-    ]);
+    throw new ConfigError(['SINGLEKEY_WEBHOOK_SECRETS / SINGLEKEY_HANDSHAKE_TOKEN: set at least one, or every delivery would be refused']);
   }
 }
 

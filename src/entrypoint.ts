@@ -16,10 +16,7 @@ export class SetupError extends Error {}
  * SIGINT/SIGTERM run the registered cleanups in reverse order, a start-up failure cleans up and
  * exits 1 (a `SetupError` printed plainly too).
  */
-export function runEntrypoint(
-  start: (config: Config, logger: Logger, shutdown: Shutdown) => Promise<void>,
-  options: { tool?: boolean } = {},
-): void {
+export function runEntrypoint(start: (config: Config, logger: Logger, shutdown: Shutdown) => Promise<void>, options: { tool?: boolean } = {}): void {
   let config: Config;
   try {
     config = loadConfig();

@@ -28,7 +28,10 @@ const stateSchema = z
     moments: z.record(z.string(), isoTime),
     clock: z.object({ firstSeen: isoTime, invited: isoTime, submitted: isoTime, terminal: isoTime }).partial(),
     appliedKeys: z.array(z.string()),
-    effects: z.record(z.string(), z.object({ effect, status: z.enum(['running', 'waiting', 'done', 'superseded', 'failed']), cancelling: z.literal(true).optional() })),
+    effects: z.record(
+      z.string(),
+      z.object({ effect, status: z.enum(['running', 'waiting', 'done', 'superseded', 'failed']), cancelling: z.literal(true).optional() }),
+    ),
     timeline: z.array(z.object({ type: z.string(), occurredAt: isoTime, appliedAt: isoTime }).loose()),
     version: z.number().int().nonnegative(),
     duplicatesIgnored: z.number().int().nonnegative(),

@@ -356,7 +356,9 @@ function recordFacts(state: ScreeningState, event: ScreeningEvent): void {
  */
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, inner: unknown) =>
-    inner && typeof inner === 'object' && !Array.isArray(inner) ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : inner,
+    inner && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
   );
 }
 
@@ -367,9 +369,36 @@ function earliest<K extends string>(moments: Partial<Record<K, string>>, key: K,
 
 /** The screening as activities and the read model see it: its facts and status, no machine bookkeeping. */
 export function snapshotOf(state: ScreeningState): ScreeningSnapshot {
-  const { purchaseToken, externalCustomerId, externalTenantId, externalDealId, externalListingId, tenant, landlord, score, recommendation, links, formUrl, failure, moments } =
-    state;
-  const facts = { purchaseToken, externalCustomerId, externalTenantId, externalDealId, externalListingId, tenant, landlord, score, recommendation, links, formUrl, failure, moments };
+  const {
+    purchaseToken,
+    externalCustomerId,
+    externalTenantId,
+    externalDealId,
+    externalListingId,
+    tenant,
+    landlord,
+    score,
+    recommendation,
+    links,
+    formUrl,
+    failure,
+    moments,
+  } = state;
+  const facts = {
+    purchaseToken,
+    externalCustomerId,
+    externalTenantId,
+    externalDealId,
+    externalListingId,
+    tenant,
+    landlord,
+    score,
+    recommendation,
+    links,
+    formUrl,
+    failure,
+    moments,
+  };
   return { ...facts, status: statusOf(state), version: state.version };
 }
 

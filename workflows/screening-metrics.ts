@@ -6,7 +6,8 @@ import { type MachineInput, type ScreeningState, statusOf } from './screening-ma
 /** Counts status changes, reminders sent and reconciliations by outcome, from one transition. */
 export function countTransition(before: ScreeningState, after: ScreeningState, input: MachineInput, started: Effect[]): void {
   const status = statusOf(after);
-  if (status !== statusOf(before)) metricMeter.createCounter('screening_transitions', 'transitions', 'Screening status changes, by new status').add(1, { status });
+  if (status !== statusOf(before))
+    metricMeter.createCounter('screening_transitions', 'transitions', 'Screening status changes, by new status').add(1, { status });
   const reconciliations = metricMeter.createCounter('screening_reconciliations', 'reconciliations', 'Reconciliations against the report API, by outcome');
   if (started.some((effect) => effect.kind === 'reconcile')) reconciliations.add(1, { outcome: 'started' });
   if (input.kind !== 'effect_settled') return;

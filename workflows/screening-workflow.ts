@@ -12,11 +12,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { type CarriedState, parseCarriedState } from './carried-state';
-import { durationMs } from './durations';
+import { durationsOf } from './durations';
 import { bookkeeping, runEffect } from './effects';
-import { type DeliveryLogEntry, effectKey, type ScreeningEvent, screeningEventSignal, type ScreeningView, type ScreeningWorkflowInput, searchAttributes, statusQuery } from './messages';
+import { type DeliveryLogEntry, type Effect, effectKey, screeningEventSignal, type ScreeningView, type ScreeningWorkflowInput, statusQuery } from './messages';
 import { countTransition } from './screening-metrics';
-import { type Durations, initialState, inputForDeadline, type MachineInput, nextDeadline, snapshotOf, type ScreeningState, statusOf, transition, viewOf } from './screening-machine';
+import { initialState, inputForDeadline, type MachineInput, nextDeadline, snapshotOf, type ScreeningState, transition, viewOf } from './screening-machine';
+import { deliveryLogEntryOf, detailsOf, searchAttributesOf } from './screening-publication';
 
 /**
  * One screening, for its whole life: a thin interpreter of the pure state machine. It applies each
@@ -25,20 +26,8 @@ import { type Durations, initialState, inputForDeadline, type MachineInput, next
  * and stays open for the dedupe window after a terminal status so SingleKey's redeliveries land
  * here (and change nothing) instead of starting over.
  */
-/** The Web UI's "current details": status, score, last event, counts (ids and counts only). */
-function detailsOf(state: ScreeningState): string {
-  const status = statusOf(state);
-  const score = state.score !== undefined ? ` · score ${state.score}` : '';
-  return `**${status}**${score} · last: ${state.timeline.at(-1)?.type ?? '-'} · ${state.timeline.length} events, ${state.duplicatesIgnored} duplicates ignored`;
-}
-
 export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<ScreeningView> {
-  const durations: Durations = {
-    reminders: input.lifecycle.reminderSchedule.map(durationMs),
-    expiry: durationMs(input.lifecycle.screeningExpiry),
-    completionSla: durationMs(input.lifecycle.completionSla),
-    dedupeWindow: durationMs(input.lifecycle.dedupeWindow),
-  };
+  const durations = durationsOf(input.lifecycle);
   const carried = input.carried === undefined ? undefined : parseCarriedState(input.carried);
   let state: ScreeningState = carried?.state ?? initialState(input.purchaseToken);
   const queue: MachineInput[] = carried ? [{ kind: 'resumed' }] : [];
@@ -50,7 +39,7 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
   /** Everything started and not finished: the workflow closes only once it is empty. */
   const background = new Set<Promise<unknown>>();
 
-  setHandler(screeningEventSignal, (event: ScreeningEvent) => void queue.push({ kind: 'delivery', event }));
+  setHandler(screeningEventSignal, (event) => void queue.push({ kind: 'delivery', event }));
   setHandler(statusQuery, () => viewOf(state, durations));
 
   function track(work: Promise<unknown>): void {
@@ -62,17 +51,14 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
     const before = state;
     const step = transition(state, next, new Date().toISOString());
     state = step.state;
-    if (next.kind === 'delivery') {
-      const { dedupeKey, purchaseToken, type, sourceEvent, occurredAt, receivedAt } = next.event;
-      deliveryLog.push({ dedupeKey, purchaseToken, type, sourceEvent, occurredAt, receivedAt, outcome: step.duplicate ? 'duplicate' : 'applied' });
-    }
+    if (next.kind === 'delivery') deliveryLog.push(deliveryLogEntryOf(next.event, step.duplicate));
     countTransition(before, state, next, step.start);
     for (const key of step.cancel) scopes.get(key)?.cancel();
     for (const effect of step.start) start(effect);
     if (step.published) publish(next);
   }
 
-  function start(effect: Parameters<typeof runEffect>[0]): void {
+  function start(effect: Effect): void {
     const key = effectKey(effect);
     const scope = new CancellationScope();
     scopes.set(key, scope);
@@ -94,14 +80,10 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
 
   function publish(cause?: MachineInput): void {
     const screening = snapshotOf(state);
-    upsertSearchAttributes([
-      { key: searchAttributes.status, value: screening.status },
-      ...(screening.externalCustomerId ? [{ key: searchAttributes.externalCustomerId, value: screening.externalCustomerId }] : []),
-      ...(screening.externalTenantId ? [{ key: searchAttributes.externalTenantId, value: screening.externalTenantId }] : []),
-      ...(screening.score !== undefined ? [{ key: searchAttributes.singleKeyScore, value: screening.score }] : []),
-    ]);
-    log.info('screening changed', { status: screening.status, version: screening.version, input: cause?.kind === 'delivery' ? cause.event.type : cause?.kind });
-    track(bookkeeping.recordScreening(screening).catch(() => queue.push({ kind: 'bookkeeping_failed', what: `read_model:v${screening.version}` })));
+    upsertSearchAttributes(searchAttributesOf(screening));
+    const { status, version } = screening;
+    log.info('screening changed', { status, version, input: cause?.kind === 'delivery' ? cause.event.type : cause?.kind });
+    track(bookkeeping.recordScreening(screening).catch(() => queue.push({ kind: 'bookkeeping_failed', what: `read_model:v${version}` })));
   }
 
   function flushDeliveryLog(): void {

@@ -3,7 +3,6 @@ import { signedHeaders } from '../stand-in/webhook-payloads';
 import { DEFAULT_TASK_QUEUE, type ScreeningEvent, screeningEventSignal, workflowIdFor, workflowType } from '../../workflows/messages';
 import type { BenchService } from './service';
 
-
 /** The body SingleKey would send for `e` (the signed envelope, nested layout). */
 export const envelope = (e: ScreeningEvent, data: Record<string, unknown> = {}): string =>
   JSON.stringify({ event: e.type, timestamp: e.occurredAt, webhook_id: e.dedupeKey, data: { purchase_token: e.purchaseToken, ...data } });

@@ -36,7 +36,12 @@ interface Delivery {
   first: boolean;
 }
 
-const column = { 'invite.sent': 'invited_at', 'form.opened': 'form_opened_at', 'screening.submitted': 'submitted_at', 'screening.completed': 'completed_at' } as const;
+const column = {
+  'invite.sent': 'invited_at',
+  'form.opened': 'form_opened_at',
+  'screening.submitted': 'submitted_at',
+  'screening.completed': 'completed_at',
+} as const;
 
 /** Every lifecycle's four deliveries, 20 % of them twice, shuffled. */
 function lifecycles(prefix: string, screenings: number): Delivery[] {
@@ -46,7 +51,12 @@ function lifecycles(prefix: string, screenings: number): Delivery[] {
     const contacts = { landlord: { email: `${token}@landlord.test` } };
     for (const type of Object.keys(column) as (keyof typeof column)[]) {
       const e = screeningEvent(token, type);
-      deliveries.push({ token, type, body: envelope(e, type === 'invite.sent' ? contacts : type === 'screening.completed' ? { singlekey_score: 700 } : {}), first: true });
+      deliveries.push({
+        token,
+        type,
+        body: envelope(e, type === 'invite.sent' ? contacts : type === 'screening.completed' ? { singlekey_score: 700 } : {}),
+        first: true,
+      });
     }
   }
   for (const original of deliveries.slice()) if (Math.random() < 0.2) deliveries.push({ ...original, first: false });
@@ -86,9 +96,14 @@ export async function measureEndToEnd(service: BenchService, options: BenchOptio
   let polling = true;
   const poller = (async () => {
     while (polling) {
-      const rows = await service.db('screenings').where('purchase_token', 'like', `${prefix}%`).select('purchase_token', ...Object.values(column));
+      const rows = await service
+        .db('screenings')
+        .where('purchase_token', 'like', `${prefix}%`)
+        .select('purchase_token', ...Object.values(column));
       const now = performance.now();
-      for (const row of rows) for (const [type, col] of Object.entries(column)) if (row[col] && !visibleAt.has(`${row.purchase_token}|${type}`)) visibleAt.set(`${row.purchase_token}|${type}`, now);
+      for (const row of rows)
+        for (const [type, col] of Object.entries(column))
+          if (row[col] && !visibleAt.has(`${row.purchase_token}|${type}`)) visibleAt.set(`${row.purchase_token}|${type}`, now);
       await sleep(20);
     }
   })();

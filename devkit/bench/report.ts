@@ -37,11 +37,23 @@ export function resultsJson(r: BenchResults) {
   const e = r.endToEnd;
   return {
     machine: { cpus: r.machine.cpus, cpuModel: r.machine.cpuModel, memoryGiB: round(r.machine.memoryGiB) },
-    options: { duration: r.options.durationMs / 1000, concurrency: r.options.concurrency, screenings: r.options.screenings, burst: r.options.burst, open: r.options.open },
+    options: {
+      duration: r.options.durationMs / 1000,
+      concurrency: r.options.concurrency,
+      screenings: r.options.screenings,
+      burst: r.options.burst,
+      open: r.options.open,
+    },
     generator: { rps: round(r.generator.rps) },
     ingestBreakdown: { signalShare: round(r.ingest.signalShare, 3), edgeMsPerRequest: round(r.ingest.edgeMsPerRequest, 2) },
     ceiling: { rps: round(r.ceiling.rps), p50: round(r.ceiling.p50), p99: round(r.ceiling.p99) },
-    ingest: { rps: round(r.ingest.rps), p50: round(r.ingest.p50), p95: round(r.ingest.p95), p99: round(r.ingest.p99), ratio: round(r.ingest.rps / r.ceiling.rps, 2) },
+    ingest: {
+      rps: round(r.ingest.rps),
+      p50: round(r.ingest.p50),
+      p95: round(r.ingest.p95),
+      p99: round(r.ingest.p99),
+      ratio: round(r.ingest.rps / r.ceiling.rps, 2),
+    },
     backlog: { afterCeiling: backlog(r.ceiling.backlog), afterIngest: backlog(r.ingest.backlog) },
     endToEnd: {
       screenings: e.screenings,
@@ -77,17 +89,38 @@ export function renderTable(results: BenchResults): string {
     ['ceiling: signal-with-start', `${r.ceiling.rps}/s  p50 ${r.ceiling.p50} ms  p99 ${r.ceiling.p99} ms  (c=${r.options.concurrency})`],
     ['ingest: signed deliveries', `${r.ingest.rps}/s  p50 ${r.ingest.p50} ms  p95 ${r.ingest.p95} ms  p99 ${r.ingest.p99} ms`],
     ['ingest / ceiling', `${r.ingest.ratio}`],
-    ['  time in signal-with-start', `${Math.round(r.ingestBreakdown.signalShare * 100)} % of each request; the edge itself ${r.ingestBreakdown.edgeMsPerRequest} ms`],
-    ['worker catching up after ceiling', `${r.backlog.afterCeiling.screenings} new screenings recorded ${r.backlog.afterCeiling.drainSeconds} s after the phase`],
+    [
+      '  time in signal-with-start',
+      `${Math.round(r.ingestBreakdown.signalShare * 100)} % of each request; the edge itself ${r.ingestBreakdown.edgeMsPerRequest} ms`,
+    ],
+    [
+      'worker catching up after ceiling',
+      `${r.backlog.afterCeiling.screenings} new screenings recorded ${r.backlog.afterCeiling.drainSeconds} s after the phase`,
+    ],
     ['worker catching up after ingest', `${r.backlog.afterIngest.screenings} new screenings recorded ${r.backlog.afterIngest.drainSeconds} s after the phase`],
-    ['end to end', `${r.endToEnd.screenings} screenings, ${r.endToEnd.deliveries} deliveries at ${r.endToEnd.rate}/s: all completed in ${r.endToEnd.allCompletedSeconds} s`],
+    [
+      'end to end',
+      `${r.endToEnd.screenings} screenings, ${r.endToEnd.deliveries} deliveries at ${r.endToEnd.rate}/s: all completed in ${r.endToEnd.allCompletedSeconds} s`,
+    ],
     ['  200 -> visible in screenings', `p50 ${r.endToEnd.visibleP50ms} ms  p99 ${r.endToEnd.visibleP99ms} ms`],
-    ['  completion e-mails', `${r.endToEnd.completionEmails} (${r.endToEnd.screeningsWithExactlyOneEmail} screenings with exactly one; ledger sent ${r.endToEnd.ledgerSent})`],
+    [
+      '  completion e-mails',
+      `${r.endToEnd.completionEmails} (${r.endToEnd.screeningsWithExactlyOneEmail} screenings with exactly one; ledger sent ${r.endToEnd.ledgerSent})`,
+    ],
     ['  lost', `${r.endToEnd.lost}`],
     ['  deliveries failed', `${r.endToEnd.failedDeliveries} (no answer or not 200)`],
-    ['burst', `${r.burst.deliveries} sent in ${r.burst.sendSeconds} s; first answers ${JSON.stringify(r.burst.firstAttempt)}; lost ${r.burst.lostAfterRetries}; drained in ${r.burst.drainSeconds} s`],
+    [
+      'burst',
+      `${r.burst.deliveries} sent in ${r.burst.sendSeconds} s; first answers ${JSON.stringify(r.burst.firstAttempt)}; ` +
+        `lost ${r.burst.lostAfterRetries}; drained in ${r.burst.drainSeconds} s`,
+    ],
     ['cost: history of a completed screening', `${r.cost.historyEvents} events, ${r.cost.historyBytes} bytes`],
-    ['cost: PostgreSQL rows per screening', Object.entries(r.cost.rowsPerScreening).map(([t, n]) => `${t} ${n}`).join(', ')],
+    [
+      'cost: PostgreSQL rows per screening',
+      Object.entries(r.cost.rowsPerScreening)
+        .map(([t, n]) => `${t} ${n}`)
+        .join(', '),
+    ],
     ['cost: service process RSS', `${r.cost.serviceRssMiB} MiB with ${r.cost.openScreenings} open screenings (API + worker in one process)`],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));

@@ -49,7 +49,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   mkdirSync(options.dir, { recursive: true });
   const inUseBy = liveOwner(pidFile);
   if (inUseBy !== undefined) {
-    if (!options.shareRunning) throw new Error(`the PostgreSQL cluster in ${options.dir} belongs to running process ${inUseBy} (another npm start?); stop it or use another DATA_DIR`);
+    if (!options.shareRunning)
+      throw new Error(`the PostgreSQL cluster in ${options.dir} belongs to running process ${inUseBy} (another npm start?); stop it or use another DATA_DIR`);
     await ensureDatabase(urlFor(options.port, 'postgres'), database);
     return { url: urlFor(options.port, database), logFile, stop: async () => undefined };
   }
@@ -128,7 +129,9 @@ async function initialiseCluster(dir: string, pgdata: string, port: number, logF
   if (initdb.child.exitCode === 0) return;
   signal?.throwIfAborted();
   const output = readFileSync(logFile).subarray(logged).toString('utf8').trim().split('\n').at(-1);
-  throw new Error(`PostgreSQL cluster could not be created in ${pgdata}: ${output || `initdb exited ${initdb.child.exitCode ?? initdb.child.signalCode}`}; see ${logFile}`);
+  throw new Error(
+    `PostgreSQL cluster could not be created in ${pgdata}: ${output || `initdb exited ${initdb.child.exitCode ?? initdb.child.signalCode}`}; see ${logFile}`,
+  );
 }
 
 function urlFor(port: number, database: string): string {

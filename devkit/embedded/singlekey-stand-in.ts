@@ -32,11 +32,15 @@ export async function startEmbeddedSingleKey(config: Config, logger: Logger): Pr
     port: embedded.singlekeyPort,
     credentials: { secret: singlekey.webhookSecrets[0], handshakeToken: singlekey.handshakeToken },
     onAttempt: (purchaseToken, a) =>
-      log.info({ purchaseToken, event: a.event, copy: a.copy, attempt: a.attempt, status: a.status, answer: a.answer, ms: a.latencyMs }, `stand-in delivery ${a.result}`),
+      log.info(
+        { purchaseToken, event: a.event, copy: a.copy, attempt: a.attempt, status: a.status, answer: a.answer, ms: a.latencyMs },
+        `stand-in delivery ${a.result}`,
+      ),
   }).catch((error: unknown) => {
     if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
     throw new ConfigError([
-      `EMBEDDED_SINGLEKEY_PORT: port ${embedded.singlekeyPort} is in use (another npm start or npm run stand-in already runs a stand-in there?); stop it or choose another port`,
+      `EMBEDDED_SINGLEKEY_PORT: port ${embedded.singlekeyPort} is in use (another npm start or npm run stand-in already runs a stand-in there?); ` +
+        'stop it or choose another port',
     ]);
   });
 }

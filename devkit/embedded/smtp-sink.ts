@@ -23,11 +23,7 @@ export interface SmtpSink {
  * A development mail server: accepts every message over real SMTP and keeps it as an `.eml` file
  * (open it with any mail client) instead of delivering it.
  */
-export async function startSmtpSink(options: {
-  folder: string;
-  port: number;
-  onMail?: (mail: SavedMail) => void;
-}): Promise<SmtpSink> {
+export async function startSmtpSink(options: { folder: string; port: number; onMail?: (mail: SavedMail) => void }): Promise<SmtpSink> {
   mkdirSync(options.folder, { recursive: true });
   let sequence = 0;
   const server = new SMTPServer({

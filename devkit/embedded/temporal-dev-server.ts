@@ -37,19 +37,27 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   const pidFile = path.join(options.dir, 'temporal.pid');
   const logFile = path.join(options.dir, 'temporal.log');
   const owner = liveOwner(pidFile);
-  if (owner !== undefined) throw new Error(`the Temporal dev server of ${options.dir} belongs to running process ${owner} (another npm start?); stop it or use another DATA_DIR`);
+  if (owner !== undefined)
+    throw new Error(`the Temporal dev server of ${options.dir} belongs to running process ${owner} (another npm start?); stop it or use another DATA_DIR`);
   await stopLeftover(pidFile);
   const address = `127.0.0.1:${options.port}`;
   const args = [
-    'server', 'start-dev',
-    '--db-filename', path.join(options.dir, 'temporal.sqlite'),
+    'server',
+    'start-dev',
+    '--db-filename',
+    path.join(options.dir, 'temporal.sqlite'),
     // WAL with synchronous=NORMAL survives a crash of any process (not a power cut) and makes each
     // signal-with-start about 30x faster here (p50 198 ms -> 6 ms on a used database).
-    '--sqlite-pragma', 'journal_mode=wal',
-    '--sqlite-pragma', 'synchronous=normal',
-    '--ip', '127.0.0.1',
-    '--port', String(options.port),
-    '--log-level', 'warn',
+    '--sqlite-pragma',
+    'journal_mode=wal',
+    '--sqlite-pragma',
+    'synchronous=normal',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--log-level',
+    'warn',
     ...(options.namespace === 'default' ? [] : ['--namespace', options.namespace]),
     ...Object.entries(searchAttributeTypes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
     ...(options.ui === false ? ['--headless'] : ['--ui-port', String(options.uiPort), '--ui-disable-news-fetch']),

@@ -16,7 +16,10 @@ const columns = [
 ] as const;
 
 function row(cells: string[]): string {
-  return cells.map((cell, i) => (columns[i]![1] ? cell.padEnd(columns[i]![1]) : cell)).join('  ').trimEnd();
+  return cells
+    .map((cell, i) => (columns[i]![1] ? cell.padEnd(columns[i]![1]) : cell))
+    .join('  ')
+    .trimEnd();
 }
 
 export function attemptHeader(): string {

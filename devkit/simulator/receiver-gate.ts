@@ -21,7 +21,10 @@ export async function startReceiverGate(target: string, downForMs: number): Prom
       }
       const url = new URL(target);
       new URL(req.url ?? '/', 'http://gate').searchParams.forEach((value, key) => url.searchParams.set(key, value));
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !['host', 'connection', 'content-length'].includes(name))) as Record<string, string>;
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !['host', 'connection', 'content-length'].includes(name))) as Record<
+        string,
+        string
+      >;
       const answer = await fetch(url, { method: req.method, headers, body, redirect: 'manual' });
       res.writeHead(answer.status, { 'Content-Type': answer.headers.get('content-type') ?? 'application/json' });
       res.end(Buffer.from(await answer.arrayBuffer()));

@@ -7,13 +7,7 @@
 import type { ScreeningStatus, ScreeningView } from '../../workflows/messages';
 
 export type SandboxEvent =
-  | 'invite.sent'
-  | 'invite.opened'
-  | 'form.opened'
-  | 'screening.submitted'
-  | 'screening.payment_captured'
-  | 'screening.completed'
-  | 'screening.failed';
+  'invite.sent' | 'invite.opened' | 'form.opened' | 'screening.submitted' | 'screening.payment_captured' | 'screening.completed' | 'screening.failed';
 
 export interface ScenarioStep {
   event: SandboxEvent;

@@ -128,7 +128,12 @@ function nestedData(step: ScenarioStep, s: StandInScreening, at: string): Record
     case 'screening.failed':
       return {
         ...base,
-        failure: { reason: step.failure?.reason, message: step.failure?.message, errors: [step.failure?.message], recoverable: step.failure?.recoverable ?? false },
+        failure: {
+          reason: step.failure?.reason,
+          message: step.failure?.message,
+          errors: [step.failure?.message],
+          recoverable: step.failure?.recoverable ?? false,
+        },
         failed_at: at,
       };
   }

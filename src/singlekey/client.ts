@@ -53,7 +53,6 @@ export interface SingleKeyClient {
   requestScreening(request: ScreeningRequest): Promise<ScreeningRequested>;
 }
 
-
 export function createSingleKeyClient(options: {
   apiUrl: string;
   apiToken?: string;
@@ -83,7 +82,11 @@ export function createSingleKeyClient(options: {
     if (response.ok) return response;
     const text = (await response.text().catch(() => '')).slice(0, 500);
     if (response.status === 400 || response.status === 401 || response.status === 403) {
-      throw ApplicationFailure.create({ type: failureTypes.singleKeyRejected, nonRetryable: true, message: `SingleKey ${path} answered ${response.status}: ${text}` });
+      throw ApplicationFailure.create({
+        type: failureTypes.singleKeyRejected,
+        nonRetryable: true,
+        message: `SingleKey ${path} answered ${response.status}: ${text}`,
+      });
     }
     const retryAfter = Number(response.headers.get('retry-after'));
     throw ApplicationFailure.create({
@@ -109,7 +112,11 @@ export function createSingleKeyClient(options: {
     async requestScreening(request) {
       const body = (await (await call('/api/request', request)).json()) as Record<string, unknown>;
       if (body.success !== true || typeof body.purchase_token !== 'string') {
-        throw ApplicationFailure.create({ type: failureTypes.singleKeyRejected, nonRetryable: true, message: `SingleKey refused the request: ${JSON.stringify(body).slice(0, 500)}` });
+        throw ApplicationFailure.create({
+          type: failureTypes.singleKeyRejected,
+          nonRetryable: true,
+          message: `SingleKey refused the request: ${JSON.stringify(body).slice(0, 500)}`,
+        });
       }
       const str = (value: unknown) => (typeof value === 'string' ? value : undefined);
       return { purchaseToken: body.purchase_token, formUrl: str(body.form_url), tenantFormUrl: str(body.tenant_form_url) };

@@ -8,7 +8,5 @@ export async function connectClient(address: string, namespace: string): Promise
 
 /** Fails when the Temporal frontend does not answer within `timeoutMs`. */
 export async function pingTemporal(client: Client, timeoutMs = 2_000): Promise<void> {
-  await client.connection.withDeadline(Date.now() + timeoutMs, () =>
-    client.workflowService.getSystemInfo({}),
-  );
+  await client.connection.withDeadline(Date.now() + timeoutMs, () => client.workflowService.getSystemInfo({}));
 }

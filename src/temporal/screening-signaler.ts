@@ -1,12 +1,6 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import {
-  type LifecycleDurations,
-  screeningEventSignal,
-  type ScreeningEvent,
-  workflowIdFor,
-  workflowType,
-} from '../../workflows/messages';
+import { type LifecycleDurations, screeningEventSignal, type ScreeningEvent, workflowIdFor, workflowType } from '../../workflows/messages';
 
 export type SignalOutcome =
   | { outcome: 'signalled'; workflowId: string }

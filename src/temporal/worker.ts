@@ -70,7 +70,8 @@ export async function startWorker(opts: { config: Config; address: string; db: D
         apiUrl: config.singlekey.apiUrl ?? SINGLEKEY_SANDBOX_URL,
         apiToken: config.singlekey.apiToken,
         // Calls happen inside activities, whose metric meter exports through the worker's endpoint.
-        onCall: (endpoint, status) => activityMetrics.createCounter('screening_singlekey_calls', 'calls', 'SingleKey API calls by endpoint and status').add(1, { endpoint, status }),
+        onCall: (endpoint, status) =>
+          activityMetrics.createCounter('screening_singlekey_calls', 'calls', 'SingleKey API calls by endpoint and status').add(1, { endpoint, status }),
       }),
       reportLinks: {
         publicBaseUrl: config.reportLinks.publicBaseUrl,

@@ -9,17 +9,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  */
 
 export type AuthFailureCode =
-  | 'missing_signature'
-  | 'invalid_signature'
-  | 'missing_timestamp'
-  | 'invalid_timestamp'
-  | 'stale_timestamp'
-  | 'invalid_handshake_token';
+  'missing_signature' | 'invalid_signature' | 'missing_timestamp' | 'invalid_timestamp' | 'stale_timestamp' | 'invalid_handshake_token';
 
 export type AuthResult =
-  | { ok: true; method: 'hmac'; secretIndex: number }
-  | { ok: true; method: 'handshake' }
-  | { ok: false; code: AuthFailureCode; reason: string };
+  { ok: true; method: 'hmac'; secretIndex: number } | { ok: true; method: 'handshake' } | { ok: false; code: AuthFailureCode; reason: string };
 
 export interface AuthInput {
   rawBody: Buffer;

@@ -15,7 +15,11 @@ export const purchaseTokenSchema = z
 const externalId = z.union([z.string().trim().min(1).max(255), z.number().transform(String)]).optional();
 const text = (max = 255) => z.string().trim().min(1).max(max).optional().catch(undefined);
 const email = z.string().trim().pipe(z.email()).optional().catch(undefined);
-const httpUrl = z.url({ protocol: /^https?$/ }).max(2048).optional().catch(undefined);
+const httpUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(2048)
+  .optional()
+  .catch(undefined);
 const instant = z.iso.datetime({ offset: true }).optional().catch(undefined);
 const integer = z.coerce.number().int().optional().catch(undefined);
 const bool = z.boolean().optional().catch(undefined);
@@ -61,7 +65,10 @@ export const envelopeDataSchema = z.looseObject({
     })
     .optional()
     .catch(undefined),
-  invite: z.looseObject({ type: text(32), form_url: httpUrl }).optional().catch(undefined),
+  invite: z
+    .looseObject({ type: text(32), form_url: httpUrl })
+    .optional()
+    .catch(undefined),
   payment: z
     .looseObject({ amount: integer, tax: integer, total: integer, currency: text(8), method: text(64), paid_by: text(64) })
     .optional()

@@ -58,7 +58,12 @@ describe('activities', () => {
     return { purchaseToken, status, version, externalCustomerId: 'landlord-9', moments: {}, ...extra };
   }
   const completed = (token: string, extra: Partial<ScreeningSnapshot> = {}) =>
-    snapshot(token, 4, 'completed', { landlord: { email: `${token}@landlord.test` }, tenant: { firstName: 'Ada', lastName: 'Lovelace' }, score: 733, ...extra });
+    snapshot(token, 4, 'completed', {
+      landlord: { email: `${token}@landlord.test` },
+      tenant: { firstName: 'Ada', lastName: 'Lovelace' },
+      score: 733,
+      ...extra,
+    });
   const receivedBy = (address: string) => smtp.received.filter((mail) => mail.to.includes(address));
   const ledger = (token: string) => db('notifications').where({ purchase_token: token }).first();
 
@@ -66,7 +71,9 @@ describe('activities', () => {
     it('inserts the first state and moves forward with newer versions', async () => {
       const token = uniqueToken();
       await activities.recordScreening(snapshot(token, 1, 'invited', { moments: { invited: '2026-11-29T10:00:00.000Z' } }));
-      await activities.recordScreening(snapshot(token, 2, 'completed', { score: 711, recommendation: 'approved', moments: { completed: '2026-11-29T12:00:00.000Z' } }));
+      await activities.recordScreening(
+        snapshot(token, 2, 'completed', { score: 711, recommendation: 'approved', moments: { completed: '2026-11-29T12:00:00.000Z' } }),
+      );
       const row = await db('screenings').where({ purchase_token: token }).first();
       assert.equal(row.status, 'completed');
       assert.equal(row.singlekey_score, 711);
@@ -79,14 +86,24 @@ describe('activities', () => {
       await activities.recordScreening(snapshot(token, 2, 'submitted'));
       await activities.recordScreening(snapshot(token, 3, 'submitted'));
       const rows = await db('screenings').where({ purchase_token: token });
-      assert.deepEqual(rows.map((row) => [row.status, row.version]), [['completed', 3]]);
+      assert.deepEqual(
+        rows.map((row) => [row.status, row.version]),
+        [['completed', 3]],
+      );
     });
   });
 
   describe('delivery log', () => {
     it('keeps one row per dedupe key and counts repeats', async () => {
       const token = uniqueToken();
-      const record = { dedupeKey: `wh_${token}`, purchaseToken: token, type: 'invite.sent', sourceEvent: 'invite.sent', outcome: 'applied' as const, receivedAt: '2026-11-29T10:00:00.000Z' };
+      const record = {
+        dedupeKey: `wh_${token}`,
+        purchaseToken: token,
+        type: 'invite.sent',
+        sourceEvent: 'invite.sent',
+        outcome: 'applied' as const,
+        receivedAt: '2026-11-29T10:00:00.000Z',
+      };
       await activities.recordDeliveries([record, { ...record, outcome: 'duplicate', receivedAt: '2026-11-29T10:05:00.000Z' }]);
       const rows = await db('delivery_log').where({ purchase_token: token });
       assert.equal(rows.length, 1);
@@ -118,7 +135,14 @@ describe('activities', () => {
     it('re-sends the same message (same Message-ID) after a crash between sending and marking sent', async () => {
       const token = uniqueToken();
       // What a worker that died after the SMTP conversation, before its update, leaves behind.
-      await db('notifications').insert({ purchase_token: token, kind: 'landlord_completed', recipient: `${token}@landlord.test`, message_id: 'x', status: 'pending', attempts: 1 });
+      await db('notifications').insert({
+        purchase_token: token,
+        kind: 'landlord_completed',
+        recipient: `${token}@landlord.test`,
+        message_id: 'x',
+        status: 'pending',
+        attempts: 1,
+      });
       await activities.notifyLandlord({ milestone: 'completed', screening: completed(token) });
       const row = await ledger(token);
       assert.equal(row.status, 'sent');
@@ -158,7 +182,10 @@ describe('activities', () => {
       const token = uniqueToken();
       for (const mode of ['tempfail', 'drop'] as const) {
         smtp.mode = mode;
-        await assert.rejects(activities.notifyLandlord({ milestone: 'completed', screening: completed(token) }), (error: unknown) => !(error instanceof ApplicationFailure));
+        await assert.rejects(
+          activities.notifyLandlord({ milestone: 'completed', screening: completed(token) }),
+          (error: unknown) => !(error instanceof ApplicationFailure),
+        );
         assert.equal((await ledger(token)).status, 'pending');
       }
       smtp.mode = 'accept';
@@ -169,7 +196,10 @@ describe('activities', () => {
 
     it('reminds the tenant with the form URL', async () => {
       const token = uniqueToken();
-      await activities.remindTenant({ index: 1, screening: snapshot(token, 1, 'invited', { tenant: { email: `${token}@tenant.test` }, formUrl: 'https://sandbox.singlekey.com/form/x' }) });
+      await activities.remindTenant({
+        index: 1,
+        screening: snapshot(token, 1, 'invited', { tenant: { email: `${token}@tenant.test` }, formUrl: 'https://sandbox.singlekey.com/form/x' }),
+      });
       assert.equal(receivedBy(`${token}@tenant.test`)[0]?.subject, 'Reminder: your rental application screening');
     });
 
@@ -202,7 +232,10 @@ describe('activities', () => {
 
     it('fails for good when SingleKey refuses the token (401)', async () => {
       const client = createSingleKeyClient({ apiUrl: singlekey.url, apiToken: 'wrong' });
-      await assert.rejects(client.getReport('x'), (error: unknown) => error instanceof ApplicationFailure && error.type === failureTypes.singleKeyRejected && error.nonRetryable);
+      await assert.rejects(
+        client.getReport('x'),
+        (error: unknown) => error instanceof ApplicationFailure && error.type === failureTypes.singleKeyRejected && error.nonRetryable,
+      );
     });
 
     it('fails retryably on 5xx and honours Retry-After on 429', async () => {
@@ -225,7 +258,12 @@ describe('activities', () => {
 
     it('requests a screening with POST /api/request', async () => {
       const client = createSingleKeyClient({ apiUrl: singlekey.url, apiToken: singlekey.token });
-      const requested = await client.requestScreening({ external_customer_id: 'landlord-1', external_tenant_id: 'tenant-1', tenant_form: true, ten_email: 't@example.test' });
+      const requested = await client.requestScreening({
+        external_customer_id: 'landlord-1',
+        external_tenant_id: 'tenant-1',
+        tenant_form: true,
+        ten_email: 't@example.test',
+      });
       assert.equal(requested.purchaseToken.length, 32);
       assert.match(requested.formUrl ?? '', /\/form\//);
       assert.ok(singlekey.requests.includes('POST /api/request'));

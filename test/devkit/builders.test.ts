@@ -9,7 +9,12 @@ const secret = 'whsec_builders_test';
 function receive(delivery: { body: string; headers: Record<string, string> }, queryPurchaseToken?: string) {
   const rawBody = Buffer.from(delivery.body);
   const auth = authenticate(
-    { rawBody, signature: delivery.headers['X-SingleKey-Signature'], timestamp: delivery.headers['X-SingleKey-Timestamp'], handshakeToken: delivery.headers['Handshake-Token'] },
+    {
+      rawBody,
+      signature: delivery.headers['X-SingleKey-Signature'],
+      timestamp: delivery.headers['X-SingleKey-Timestamp'],
+      handshakeToken: delivery.headers['Handshake-Token'],
+    },
     { secrets: [secret], handshakeToken: 'portal-token', toleranceSeconds: 300 },
   );
   return { auth, parsed: parseDelivery(rawBody, { receivedAt: new Date('2026-11-29T20:00:00.000Z'), queryPurchaseToken }) };
@@ -27,7 +32,10 @@ describe('test builders', () => {
   describe('signedDelivery', () => {
     it('builds an envelope the edge authenticates and parses into the matching screening event', () => {
       const token = uniqueToken();
-      const delivery = signedDelivery('screening.submitted', { purchase_token: token }, secret, { webhookId: 'wh_built', timestamp: '2026-11-29T19:59:00.000Z' });
+      const delivery = signedDelivery('screening.submitted', { purchase_token: token }, secret, {
+        webhookId: 'wh_built',
+        timestamp: '2026-11-29T19:59:00.000Z',
+      });
       const { auth, parsed } = receive(delivery);
       assert.deepEqual(auth, { ok: true, method: 'hmac', secretIndex: 0 });
       assert.ok(parsed.ok && 'event' in parsed, JSON.stringify(parsed));
@@ -71,15 +79,18 @@ describe('test builders', () => {
     it('defaults to an envelope delivery of the type, deduplicated per screening, occurring now', () => {
       const before = Date.now();
       const event = screeningEvent('pt_1', 'form.opened');
-      assert.deepEqual({ ...event, occurredAt: undefined, receivedAt: undefined }, {
-        type: 'form.opened',
-        sourceEvent: 'form.opened',
-        format: 'envelope',
-        purchaseToken: 'pt_1',
-        dedupeKey: 'wh_form.opened_pt_1',
-        occurredAt: undefined,
-        receivedAt: undefined,
-      });
+      assert.deepEqual(
+        { ...event, occurredAt: undefined, receivedAt: undefined },
+        {
+          type: 'form.opened',
+          sourceEvent: 'form.opened',
+          format: 'envelope',
+          purchaseToken: 'pt_1',
+          dedupeKey: 'wh_form.opened_pt_1',
+          occurredAt: undefined,
+          receivedAt: undefined,
+        },
+      );
       assert.equal(event.receivedAt, event.occurredAt);
       assert.ok(Date.parse(event.occurredAt) >= before - 1);
     });

@@ -108,9 +108,7 @@ describe('the service on embedded defaults (end to end)', function () {
     const listed = (await temporal('workflow', 'list', '--query', `ScreeningStatus="invited" AND ExternalCustomerId="landlord-e2e"`)).stdout;
     assert.match(listed, new RegExp(workflowId));
 
-    const helperPids = ['temporal/temporal.pid', 'postgres/postgres.pid'].map((file) =>
-      Number(readFileSync(path.join(dataDir, file), 'utf8').split('\n')[0]),
-    );
+    const helperPids = ['temporal/temporal.pid', 'postgres/postgres.pid'].map((file) => Number(readFileSync(path.join(dataDir, file), 'utf8').split('\n')[0]));
     assert.equal(await running.stop(), 0);
     for (const pid of helperPids) assert.equal(isAlive(pid), false, `helper process ${pid} still running after Ctrl-C`);
   });
@@ -140,9 +138,19 @@ describe('the service on embedded defaults (end to end)', function () {
       invite: signedDelivery('invite.sent', { ...data, landlord: { email: 'landlord-e2e@example.test' } }, secret, { webhookId: 'wh_l1' }),
       opened: signedDelivery('form.opened', data, secret, { webhookId: 'wh_l2' }),
       submitted: signedDelivery('screening.submitted', data, secret, { webhookId: 'wh_l3' }),
-      completed: signedDelivery('screening.completed', { ...data, result: { singlekey_score: 728, recommendation: 'approved' } }, secret, { webhookId: 'wh_l4' }),
+      completed: signedDelivery('screening.completed', { ...data, result: { singlekey_score: 728, recommendation: 'approved' } }, secret, {
+        webhookId: 'wh_l4',
+      }),
     };
-    const order = [deliveries.completed, deliveries.submitted, deliveries.completed, deliveries.invite, deliveries.opened, deliveries.submitted, deliveries.completed];
+    const order = [
+      deliveries.completed,
+      deliveries.submitted,
+      deliveries.completed,
+      deliveries.invite,
+      deliveries.opened,
+      deliveries.submitted,
+      deliveries.completed,
+    ];
     for (const delivery of order) {
       assert.equal((await deliver(webhookUrl(), delivery)).status, 200);
     }
@@ -156,7 +164,10 @@ describe('the service on embedded defaults (end to end)', function () {
     }
     assert.equal(view?.status, 'completed');
     assert.match((await temporal('workflow', 'list', '--query', `ScreeningStatus="completed" AND SingleKeyScore=728`)).stdout, new RegExp(id));
-    const { rows } = await sql('select status, singlekey_score, submitted_at is not null and completed_at is not null as timed from screenings where purchase_token = $1', [lifecycleToken]);
+    const { rows } = await sql(
+      'select status, singlekey_score, submitted_at is not null and completed_at is not null as timed from screenings where purchase_token = $1',
+      [lifecycleToken],
+    );
     assert.deepEqual(rows, [{ status: 'completed', singlekey_score: 728, timed: true }]);
     const ledger = await sql('select kind, status from notifications where purchase_token = $1 order by kind', [lifecycleToken]);
     assert.deepEqual(ledger.rows, [{ kind: 'landlord_completed', status: 'sent' }]);

@@ -110,7 +110,10 @@ describe('npm run simulate against the started service (end to end)', function (
       const to = (Array.isArray(mail.to) ? mail.to : [mail.to]).flatMap((address) => address?.value.map((v) => v.address) ?? []);
       if (mail.text?.includes(token)) mails.push(`${to.join(', ')}: ${mail.subject}`);
     }
-    assert.deepEqual(mails.sort(), ['landlord-demo@example.test: Application submitted: Tomas Tenant', 'landlord-demo@example.test: Screening report ready: Tomas Tenant']);
+    assert.deepEqual(mails.sort(), [
+      'landlord-demo@example.test: Application submitted: Tomas Tenant',
+      'landlord-demo@example.test: Screening report ready: Tomas Tenant',
+    ]);
   });
 
   it('happy in the flat layout ends completed', async () => {

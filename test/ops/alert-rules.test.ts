@@ -49,7 +49,15 @@ describe('Prometheus alert rules (ops/prometheus-alerts.yml)', () => {
   it('links each alert to a runbook section that exists', () => {
     for (const rule of rules) {
       const anchor = rule.annotations.runbook.split('#')[1]!;
-      const heading = readme.split('\n').find((line) => line.startsWith('#### ') && line.slice(5).toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-') === anchor);
+      const heading = readme.split('\n').find(
+        (line) =>
+          line.startsWith('#### ') &&
+          line
+            .slice(5)
+            .toLowerCase()
+            .replace(/[^a-z0-9 -]/g, '')
+            .replace(/ /g, '-') === anchor,
+      );
       assert.ok(heading, `no README heading for #${anchor}`);
     }
   });

@@ -13,12 +13,18 @@ describe('documentation', () => {
 
   it('documents every configuration variable in the README table', () => {
     const readme = read('README.md');
-    assert.deepEqual(documented.filter((name) => !readme.includes(`| \`${name}\` |`)), []);
+    assert.deepEqual(
+      documented.filter((name) => !readme.includes(`| \`${name}\` |`)),
+      [],
+    );
   });
 
   it('lists every configuration variable in .env.example', () => {
     const example = read('.env.example');
-    assert.deepEqual(documented.filter((name) => !new RegExp(`^# ${name}=`, 'm').test(example)), []);
+    assert.deepEqual(
+      documented.filter((name) => !new RegExp(`^# ${name}=`, 'm').test(example)),
+      [],
+    );
   });
 
   it('makes .ci/run execute the README test command', () => {
@@ -28,7 +34,7 @@ describe('documentation', () => {
     assert.match(read('.ci/run'), new RegExp(`^${testCommand.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
   });
 
-  it("lists every simulator scenario in the README with the end state the scenario checks", () => {
+  it('lists every simulator scenario in the README with the end state the scenario checks', () => {
     const rows = [...read('README.md').matchAll(/^\| `([a-z-]+)` \| [^|]+ \| `([a-z_]+)` \|/gm)].map((m) => [m[1], m[2]]);
     const scenarioRows = rows.filter(([name]) => name! in scenarios);
     assert.deepEqual(
@@ -50,7 +56,10 @@ describe('documentation', () => {
 
     it('names only top-level folders that exist', () => {
       assert.ok(named.length >= 5, `the README's Layout block names ${named.length} folders`);
-      assert.deepEqual(named.filter((folder) => !existsSync(path.join(projectRoot, folder)) || !statSync(path.join(projectRoot, folder)).isDirectory()), []);
+      assert.deepEqual(
+        named.filter((folder) => !existsSync(path.join(projectRoot, folder)) || !statSync(path.join(projectRoot, folder)).isDirectory()),
+        [],
+      );
     });
 
     it('names every top-level folder the repository tracks', () => {

@@ -47,7 +47,8 @@ describe('npm start with DATA_DIR in a folder PostgreSQL may not enter', functio
     const [user, mode, chmod] = process.getuid?.() === 0 ? ['postgres', '0700', 'o+x'] : [os.userInfo().username, '0000', 'u+x'];
     assert.equal(
       exit.output,
-      `PostgreSQL runs as user "${user}", which may not enter ${closed} (mode ${mode}): set DATA_DIR to a folder outside it, or let it in with: chmod ${chmod} ${closed}\n`,
+      `PostgreSQL runs as user "${user}", which may not enter ${closed} (mode ${mode}): ` +
+        `set DATA_DIR to a folder outside it, or let it in with: chmod ${chmod} ${closed}\n`,
     );
     assert.equal(existsSync(dataDir), false, 'nothing written to DATA_DIR');
   });

@@ -51,15 +51,7 @@ describe('loadConfig', () => {
       (error: unknown) => {
         assert.ok(error instanceof ConfigError);
         const named = error.problems.map((problem) => problem.split(':')[0]).sort();
-        assert.deepEqual(named, [
-          'ALERT_EMAIL',
-          'COMPLETION_SLA',
-          'DATABASE_URL',
-          'PORT',
-          'REMINDER_SCHEDULE',
-          'SMTP_URL',
-          'WEBHOOK_TOLERANCE_SECONDS',
-        ]);
+        assert.deepEqual(named, ['ALERT_EMAIL', 'COMPLETION_SLA', 'DATABASE_URL', 'PORT', 'REMINDER_SCHEDULE', 'SMTP_URL', 'WEBHOOK_TOLERANCE_SECONDS']);
         assert.match(error.message, /PORT: .*\(got "eighty"\)/);
         return true;
       },

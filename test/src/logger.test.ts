@@ -32,7 +32,10 @@ describe('logs', () => {
 
   it('redacts personal fields wherever a log call passes them', async () => {
     const { logger, lines } = capturingLogger();
-    logger.info({ email: 'a@example.com', tenant: { email: 'b@example.com', first_name: 'Ada' }, event: { landlord: { phone: '555' } }, purchaseToken: 'pt_1' }, 'x');
+    logger.info(
+      { email: 'a@example.com', tenant: { email: 'b@example.com', first_name: 'Ada' }, event: { landlord: { phone: '555' } }, purchaseToken: 'pt_1' },
+      'x',
+    );
     await new Promise((resolve) => setImmediate(resolve));
     const text = JSON.stringify(lines);
     for (const secret of ['a@example.com', 'b@example.com', 'Ada', '555']) assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
@@ -51,7 +54,11 @@ describe('logs', () => {
     });
     const server = await serve(app);
     try {
-      const delivery = signedDelivery('screening.completed', { purchase_token: token, tenant: { email: 'tenant@example.com', first_name: 'Grace', phone: '+15550100' } }, TEST_WEBHOOK_SECRET);
+      const delivery = signedDelivery(
+        'screening.completed',
+        { purchase_token: token, tenant: { email: 'tenant@example.com', first_name: 'Grace', phone: '+15550100' } },
+        TEST_WEBHOOK_SECRET,
+      );
       const response = await deliver(`${server.url}/webhooks/singlekey`, { ...delivery, headers: { ...delivery.headers, 'X-Request-Id': 'req-123' } });
       assert.equal(response.status, 200);
       assert.equal(response.headers.get('x-request-id'), 'req-123');

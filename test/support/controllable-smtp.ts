@@ -30,13 +30,10 @@ export async function startControllableSmtp(port = 0): Promise<{
       stream.on('end', () => {
         if (state.mode === 'reject') return callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
         if (state.mode === 'tempfail') return callback(Object.assign(new Error('try again later'), { responseCode: 451 }));
-        simpleParser(Buffer.concat(chunks)).then(
-          (parsed) => {
-            state.received.push({ to: session.envelope.rcptTo.map((rcpt) => rcpt.address), messageId: parsed.messageId, subject: parsed.subject });
-            callback();
-          },
-          callback,
-        );
+        simpleParser(Buffer.concat(chunks)).then((parsed) => {
+          state.received.push({ to: session.envelope.rcptTo.map((rcpt) => rcpt.address), messageId: parsed.messageId, subject: parsed.subject });
+          callback();
+        }, callback);
       });
     },
   });

@@ -17,7 +17,10 @@ describe('workflow replay of recorded histories', () => {
   });
 
   it('replays every history without a determinism error', async () => {
-    const histories = files.map((file) => ({ workflowId: file.replace(/\.json$/, ''), history: JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as unknown }));
+    const histories = files.map((file) => ({
+      workflowId: file.replace(/\.json$/, ''),
+      history: JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as unknown,
+    }));
     const failures: string[] = [];
     for await (const result of Worker.runReplayHistories({ workflowsPath: require.resolve('../../workflows') }, histories)) {
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);

@@ -50,18 +50,25 @@ describe('screening lifecycle on the dev server', function () {
     for (const delivery of deliveries) assert.equal((await signaler.signal(delivery)).outcome, 'signalled');
 
     const handle = client.workflow.getHandle(workflowIdFor(token));
-    const view = await eventually(() => handle.query(statusQuery), (v) => v.duplicatesIgnored === 3 && v.effects.pending.length === 0);
+    const view = await eventually(
+      () => handle.query(statusQuery),
+      (v) => v.duplicatesIgnored === 3 && v.effects.pending.length === 0,
+    );
     assert.equal(view.status, 'completed');
     assert.equal(view.score, 755);
     assert.deepEqual(view.effects.done.sort(), ['fetch_report:full', 'notify_landlord:completed']);
     assert.deepEqual(view.effects.superseded, ['notify_landlord:submitted']);
     assert.deepEqual(mailsTo(landlord), ['Screening report ready: applicant tenant-42']);
 
-    const row = await eventually(() => worker.db('screenings').where({ purchase_token: token }).first(), (r) => r?.version === view.version);
+    const row = await eventually(
+      () => worker.db('screenings').where({ purchase_token: token }).first(),
+      (r) => r?.version === view.version,
+    );
     assert.equal(row.status, 'completed');
     assert.equal(row.singlekey_score, 755);
     const listed = [];
-    for await (const execution of client.workflow.list({ query: `ScreeningStatus = "completed" AND WorkflowId = "${workflowIdFor(token)}"` })) listed.push(execution);
+    for await (const execution of client.workflow.list({ query: `ScreeningStatus = "completed" AND WorkflowId = "${workflowIdFor(token)}"` }))
+      listed.push(execution);
     assert.equal(listed.length, 1);
   });
 
@@ -74,7 +81,11 @@ describe('screening lifecycle on the dev server', function () {
     const first = await handle.describe();
     for (let i = 0; i < 1_000; i += 1) await signaler.signal(submitted);
 
-    const view = await eventually(() => handle.query(statusQuery), (v) => v.duplicatesIgnored === 1_000, 60_000);
+    const view = await eventually(
+      () => handle.query(statusQuery),
+      (v) => v.duplicatesIgnored === 1_000,
+      60_000,
+    );
     assert.equal(view.status, 'submitted');
     assert.deepEqual(view.effects.done, ['notify_landlord:submitted']);
     assert.deepEqual(mailsTo(landlord), ['Application submitted: applicant tenant-42']);

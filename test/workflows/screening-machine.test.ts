@@ -58,25 +58,39 @@ describe('screening state machine', () => {
     });
 
     it('lets screening.completed win over everything before it, and fetches the report', () => {
-      const { state, started } = run([delivery('screening.completed', { score: 740, recommendation: 'approved' }), delivery('invite.sent'), delivery('screening.submitted')]);
+      const { state, started } = run([
+        delivery('screening.completed', { score: 740, recommendation: 'approved' }),
+        delivery('invite.sent'),
+        delivery('screening.submitted'),
+      ]);
       assert.equal(statusOf(state), 'completed');
       assert.equal(state.score, 740);
       assert.ok(keys(started).includes('notify_landlord:completed') && keys(started).includes('fetch_report:full'));
     });
 
     it('alerts the team on a recoverable failure but keeps waiting for completion', () => {
-      const { state, started } = run([delivery('screening.submitted'), delivery('screening.failed', { failure: { reason: 'credit_bureau_unavailable', recoverable: true } })]);
+      const { state, started } = run([
+        delivery('screening.submitted'),
+        delivery('screening.failed', { failure: { reason: 'credit_bureau_unavailable', recoverable: true } }),
+      ]);
       assert.equal(statusOf(state), 'submitted');
       assert.deepEqual(keys(started), ['alert_team:recoverable_failure', 'notify_landlord:submitted']);
     });
 
     it('completes after a recoverable failure', () => {
-      const { state } = run([delivery('screening.submitted'), delivery('screening.failed', { failure: { recoverable: true } }), delivery('screening.completed')]);
+      const { state } = run([
+        delivery('screening.submitted'),
+        delivery('screening.failed', { failure: { recoverable: true } }),
+        delivery('screening.completed'),
+      ]);
       assert.equal(statusOf(state), 'completed');
     });
 
     it('treats an unrecoverable failure as terminal, telling landlord and team', () => {
-      const { state, started } = run([delivery('screening.submitted'), delivery('screening.failed', { failure: { reason: 'invalid_sin_ssn', recoverable: false } })]);
+      const { state, started } = run([
+        delivery('screening.submitted'),
+        delivery('screening.failed', { failure: { reason: 'invalid_sin_ssn', recoverable: false } }),
+      ]);
       assert.equal(statusOf(state), 'failed');
       assert.deepEqual(keys(started), ['alert_team:failed', 'notify_landlord:failed', 'notify_landlord:submitted']);
       assert.equal(state.failure?.reason, 'invalid_sin_ssn');
@@ -209,12 +223,21 @@ describe('screening state machine', () => {
     });
 
     it('supersedes a waiting reminder once the tenant is past the invitation', () => {
-      const { state } = run([delivery('invite.sent'), { kind: 'reminder_due', index: 1 }, settled('remind_tenant:1', { kind: 'no_recipient' }), delivery('form.opened')]);
+      const { state } = run([
+        delivery('invite.sent'),
+        { kind: 'reminder_due', index: 1 },
+        settled('remind_tenant:1', { kind: 'no_recipient' }),
+        delivery('form.opened'),
+      ]);
       assert.equal(statusOfEffect(state, 'remind_tenant:1'), 'superseded');
     });
 
     it('cancels a running reconciliation once a delivery settles the outcome, and counts it superseded', () => {
-      const { state, cancelled } = run([delivery('screening.submitted'), { kind: 'completion_deadline_due' }, delivery('screening.failed', { failure: { recoverable: false } })]);
+      const { state, cancelled } = run([
+        delivery('screening.submitted'),
+        { kind: 'completion_deadline_due' },
+        delivery('screening.failed', { failure: { recoverable: false } }),
+      ]);
       assert.deepEqual(cancelled, ['reconcile']);
       const after = run([settled('reconcile', { kind: 'failed' })], state);
       assert.equal(statusOfEffect(after.state, 'reconcile'), 'superseded');
@@ -245,21 +268,44 @@ describe('screening state machine', () => {
   describe('properties', () => {
     const landlord = { email: 'landlord@example.test' };
     const lifecycles: MachineInput[][] = [
-      [delivery('invite.sent', { landlord }), delivery('invite.opened'), delivery('form.opened'), delivery('screening.submitted'), delivery('screening.payment_captured'), delivery('screening.completed', { score: 733 })],
-      [delivery('invite.sent'), delivery('form.opened'), delivery('screening.submitted'), delivery('report.partial', {}, 'sha256:p'), delivery('screening.failed', { failure: { recoverable: true } }), delivery('screening.completed', { landlord })],
-      [delivery('invite.sent'), delivery('form.opened'), delivery('screening.submitted', { landlord }), delivery('screening.failed', { failure: { reason: 'timeout', recoverable: false } })],
-      [delivery('invite.sent'), delivery('form.opened'), delivery('screening.submitted', {}, 'sha256:s'), delivery('report.partial', {}, 'sha256:p'), delivery('screening.completed', {}, 'sha256:c')],
+      [
+        delivery('invite.sent', { landlord }),
+        delivery('invite.opened'),
+        delivery('form.opened'),
+        delivery('screening.submitted'),
+        delivery('screening.payment_captured'),
+        delivery('screening.completed', { score: 733 }),
+      ],
+      [
+        delivery('invite.sent'),
+        delivery('form.opened'),
+        delivery('screening.submitted'),
+        delivery('report.partial', {}, 'sha256:p'),
+        delivery('screening.failed', { failure: { recoverable: true } }),
+        delivery('screening.completed', { landlord }),
+      ],
+      [
+        delivery('invite.sent'),
+        delivery('form.opened'),
+        delivery('screening.submitted', { landlord }),
+        delivery('screening.failed', { failure: { reason: 'timeout', recoverable: false } }),
+      ],
+      [
+        delivery('invite.sent'),
+        delivery('form.opened'),
+        delivery('screening.submitted', {}, 'sha256:s'),
+        delivery('report.partial', {}, 'sha256:p'),
+        delivery('screening.completed', {}, 'sha256:c'),
+      ],
     ];
 
     /** A permutation of a lifecycle with each delivery repeated 1-4 times. */
-    const shuffledWithDuplicates = fc
-      .constantFrom(...lifecycles)
-      .chain((lifecycle) =>
-        fc
-          .tuple(...lifecycle.map((input) => fc.integer({ min: 1, max: 4 }).map((n) => Array<MachineInput>(n).fill(input))))
-          .chain((groups) => fc.shuffledSubarray(groups.flat(), { minLength: groups.flat().length }))
-          .map((inputs) => ({ lifecycle, inputs })),
-      );
+    const shuffledWithDuplicates = fc.constantFrom(...lifecycles).chain((lifecycle) =>
+      fc
+        .tuple(...lifecycle.map((input) => fc.integer({ min: 1, max: 4 }).map((n) => Array<MachineInput>(n).fill(input))))
+        .chain((groups) => fc.shuffledSubarray(groups.flat(), { minLength: groups.flat().length }))
+        .map((inputs) => ({ lifecycle, inputs })),
+    );
 
     /**
      * Plays deliveries and the outcomes of the effects they start, interleaved as `choices` say, the
@@ -267,7 +313,11 @@ describe('screening state machine', () => {
      * everything else `done` (or `cancelled` when the machine cancelled it). Records every
      * transition so properties can look at the whole run.
      */
-    function play(deliveries: MachineInput[], choices: number[], outcome: (effect: Effect, screening: ReturnType<typeof snapshotOf>) => EffectResult = outcomeOf) {
+    function play(
+      deliveries: MachineInput[],
+      choices: number[],
+      outcome: (effect: Effect, screening: ReturnType<typeof snapshotOf>) => EffectResult = outcomeOf,
+    ) {
       let state = initialState('pt_1');
       let clock = Date.parse(T0);
       const pending = [...deliveries];
@@ -313,7 +363,12 @@ describe('screening state machine', () => {
 
     const interleaved = fc.record({ run: shuffledWithDuplicates, choices: fc.array(fc.nat(), { minLength: 1, maxLength: 40 }) });
 
-    const timers: MachineInput[] = [{ kind: 'reminder_due', index: 1 }, { kind: 'reminder_due', index: 2 }, { kind: 'expiry_due' }, { kind: 'completion_deadline_due' }];
+    const timers: MachineInput[] = [
+      { kind: 'reminder_due', index: 1 },
+      { kind: 'reminder_due', index: 2 },
+      { kind: 'expiry_due' },
+      { kind: 'completion_deadline_due' },
+    ];
     /**
      * Anything that can happen: deliveries with duplicates and timer firings in any order, effects
      * settling in any order, each activity failing for good or succeeding at random.

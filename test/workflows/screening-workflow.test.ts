@@ -42,13 +42,23 @@ describe('screeningWorkflow (time-skipping)', function () {
 
   const handleOf = (token: string): WorkflowHandle<typeof screeningWorkflow> => env.client.workflow.getHandle(workflowIdFor(token));
   const status = (token: string) => handleOf(token).query(statusQuery);
-  const settled = (token: string, check: (view: ScreeningView) => boolean) => eventually(() => status(token), (view) => view.effects.pending.length === 0 && check(view));
+  const settled = (token: string, check: (view: ScreeningView) => boolean) =>
+    eventually(
+      () => status(token),
+      (view) => view.effects.pending.length === 0 && check(view),
+    );
 
   it('reminds the tenant at 24 h and 72 h, expires the invitation at 7 days, then closes after the dedupe window', async () => {
     const token = uniqueToken();
     const tenant = `${token}@tenant.test`;
     const landlord = `${token}@landlord.test`;
-    await signaler.signal(event(token, 'invite.sent', { tenant: { email: tenant, firstName: 'Ada' }, landlord: { email: landlord }, invite: { type: 'email', formUrl: 'https://sandbox.singlekey.com/form/x' } }));
+    await signaler.signal(
+      event(token, 'invite.sent', {
+        tenant: { email: tenant, firstName: 'Ada' },
+        landlord: { email: landlord },
+        invite: { type: 'email', formUrl: 'https://sandbox.singlekey.com/form/x' },
+      }),
+    );
     await settled(token, (view) => view.status === 'invited');
 
     await env.sleep('23h');
@@ -86,7 +96,10 @@ describe('screeningWorkflow (time-skipping)', function () {
     await signaler.signal(event(token, 'screening.submitted', { landlord: { email: landlord } }));
     await settled(token, (view) => view.status === 'submitted');
     await env.sleep('121m');
-    await eventually(() => status(token), (view) => view.effects.pending.includes('reconcile'));
+    await eventually(
+      () => status(token),
+      (view) => view.effects.pending.includes('reconcile'),
+    );
     worker.singlekey.ready(token, 688);
     const completed = await eventually(
       async () => {
@@ -106,17 +119,23 @@ describe('screeningWorkflow (time-skipping)', function () {
     await signaler.signal(event(token, 'screening.submitted', { landlord: { email: `${token}@landlord.test` } }));
     await settled(token, (view) => view.status === 'submitted');
     await env.sleep('121m');
-    await eventually(() => status(token), (view) => view.effects.pending.includes('reconcile'));
+    await eventually(
+      () => status(token),
+      (view) => view.effects.pending.includes('reconcile'),
+    );
     await signaler.signal(event(token, 'screening.failed', { failure: { reason: 'identity_verification_failed', recoverable: false } }));
     const failed = await settled(token, (view) => view.status === 'failed');
     assert.ok(failed.effects.superseded.includes('reconcile'), JSON.stringify(failed.effects));
     await env.sleep('13h');
     const later = await status(token);
     assert.equal(later.status, 'failed');
-    assert.deepEqual(later.effects.done.filter((key) => key.startsWith('alert_team')), ['alert_team:failed']);
+    assert.deepEqual(
+      later.effects.done.filter((key) => key.startsWith('alert_team')),
+      ['alert_team:failed'],
+    );
   });
 
-  it("takes the score from the archived report when the completion named none (partner portal)", async () => {
+  it('takes the score from the archived report when the completion named none (partner portal)', async () => {
     const token = uniqueToken();
     worker.singlekey.ready(token, 733);
     await signaler.signal(event(token, 'screening.completed', { format: 'portal', sourceEvent: 'Report Complete' }));
@@ -141,7 +160,10 @@ describe('screeningWorkflow (time-skipping)', function () {
 
     const final = await handleOf(token).result();
     assert.equal(final.status, 'completed');
-    assert.deepEqual(await signaler.signal(event(token, 'screening.completed', { dedupeKey: 'wh_after_close' })), { outcome: 'late', workflowId: workflowIdFor(token) });
+    assert.deepEqual(await signaler.signal(event(token, 'screening.completed', { dedupeKey: 'wh_after_close' })), {
+      outcome: 'late',
+      workflowId: workflowIdFor(token),
+    });
     assert.deepEqual(mailsTo(landlord), ['Screening report ready: applicant tenant-7']);
   });
 });

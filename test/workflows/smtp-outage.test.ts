@@ -64,7 +64,10 @@ describe('completion during a ten-minute SMTP outage (time-skipping)', function 
     assert.equal(smtp.received.length, 1);
     assert.equal(smtp.received[0]?.messageId, `<landlord_completed.${token}@example.test>`);
     assert.equal(after.attempts, during.attempts + 1);
-    const done = await eventually(() => handle.query(statusQuery), (v) => v.effects.pending.length === 0);
+    const done = await eventually(
+      () => handle.query(statusQuery),
+      (v) => v.effects.pending.length === 0,
+    );
     assert.ok(done.effects.done.includes('notify_landlord:completed'));
   });
 });

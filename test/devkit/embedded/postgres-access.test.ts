@@ -51,7 +51,8 @@ describe('folders PostgreSQL may enter', () => {
     try {
       assert.throws(
         () => assertPostgresMayEnter(path.join(closed, 'postgres'), 'TMPDIR'),
-        (error: Error) => error instanceof SetupError && error.message.includes(`may not enter ${closed} `) && error.message.includes('set TMPDIR to a folder outside it'),
+        (error: Error) =>
+          error instanceof SetupError && error.message.includes(`may not enter ${closed} `) && error.message.includes('set TMPDIR to a folder outside it'),
       );
     } finally {
       chmodSync(closed, 0o700);

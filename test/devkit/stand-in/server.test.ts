@@ -121,7 +121,11 @@ describe('SingleKey stand-in', () => {
       assert.equal(delivery.headers['user-agent'], 'SingleKey-Webhook/1.0');
       assert.equal(delivery.headers['x-singlekey-event'], JSON.parse(delivery.body.toString()).event);
       const auth = authenticate(
-        { rawBody: delivery.body, signature: delivery.headers['x-singlekey-signature'] as string, timestamp: delivery.headers['x-singlekey-timestamp'] as string },
+        {
+          rawBody: delivery.body,
+          signature: delivery.headers['x-singlekey-signature'] as string,
+          timestamp: delivery.headers['x-singlekey-timestamp'] as string,
+        },
         { secrets: ['another-secret', secret], toleranceSeconds: 5 },
       );
       assert.deepEqual(auth, { ok: true, method: 'hmac', secretIndex: 1 });
@@ -154,10 +158,12 @@ describe('SingleKey stand-in', () => {
       assert.equal(new URL(delivery.url, 'http://x').searchParams.get('pt'), portal);
       assert.equal(parsedEvent(delivery.body, portal).format, 'portal');
     }
-    assert.deepEqual(
-      target.received.map((r) => JSON.parse(r.body.toString()).detail as string).sort(),
-      ['Report Complete', 'Report in Progress', 'Request sent to tenant', 'Tenant email opened'],
-    );
+    assert.deepEqual(target.received.map((r) => JSON.parse(r.body.toString()).detail as string).sort(), [
+      'Report Complete',
+      'Report in Progress',
+      'Request sent to tenant',
+      'Tenant email opened',
+    ]);
   });
 
   it('refuses to play what the format cannot tell, or what it has no credentials to sign', async () => {
@@ -172,10 +178,17 @@ describe('SingleKey stand-in', () => {
   it("retries 5xx at SingleKey's schedule (0, 1, 5, 30, 120, 720 minutes), then abandons the delivery", async () => {
     target = await receiver(() => 503);
     standIn = await startSingleKeyStandIn({ credentials: { secret } });
-    const token = (await call(standIn, '/api/request', request(target.url, { stand_in_scenario: 'abandoned', stand_in_speed: 120_000 }))).json!.purchase_token as string;
+    const token = (await call(standIn, '/api/request', request(target.url, { stand_in_scenario: 'abandoned', stand_in_speed: 120_000 }))).json!
+      .purchase_token as string;
     const log = await waitForFinish(standIn, token);
-    assert.deepEqual(log.attempts.map((a) => a.attempt), [1, 2, 3, 4, 5, 6]);
-    assert.deepEqual(log.attempts.map((a) => a.result), ['retrying', 'retrying', 'retrying', 'retrying', 'retrying', 'abandoned']);
+    assert.deepEqual(
+      log.attempts.map((a) => a.attempt),
+      [1, 2, 3, 4, 5, 6],
+    );
+    assert.deepEqual(
+      log.attempts.map((a) => a.result),
+      ['retrying', 'retrying', 'retrying', 'retrying', 'retrying', 'abandoned'],
+    );
     // Each attempt goes out no earlier than the schedule says, give or take the 1 ms granularity
     // of Node's timers (2 SingleKey minutes at this speed); a loaded machine only makes them later.
     let due = 0;
@@ -193,14 +206,18 @@ describe('SingleKey stand-in', () => {
     standIn = await startSingleKeyStandIn({ credentials: { secret } });
     const token = (await call(standIn, '/api/request', request(target.url, { stand_in_scenario: 'abandoned' }))).json!.purchase_token as string;
     const log = await waitForFinish(standIn, token);
-    assert.deepEqual(log.attempts.map((a) => [a.status, a.result]), [[401, 'refused']]);
+    assert.deepEqual(
+      log.attempts.map((a) => [a.status, a.result]),
+      [[401, 'refused']],
+    );
   });
 
   it("answers the report API from how far the screening's scenario has got", async () => {
     let now = Date.parse('2026-11-29T12:00:00Z');
     standIn = await startSingleKeyStandIn({ credentials: { secret }, now: () => now });
-    const token = (await call(standIn, '/api/request', { external_customer_id: 'l', external_tenant_id: 't', stand_in_scenario: 'missed-completion', stand_in_speed: 60 })).json!
-      .purchase_token as string;
+    const token = (
+      await call(standIn, '/api/request', { external_customer_id: 'l', external_tenant_id: 't', stand_in_scenario: 'missed-completion', stand_in_speed: 60 })
+    ).json!.purchase_token as string;
     const report = async () => (await call(standIn, `/api/report/${token}`)).json!;
     assert.deepEqual(await report(), { success: false, detail: 'Waiting for tenant' });
     assert.equal((await call(standIn, `/api/report_pdf/${token}`)).status, 404);
@@ -213,15 +230,25 @@ describe('SingleKey stand-in', () => {
     assert.equal(ready.external_customer_id, 'l');
     const pdf = await fetch(`${standIn.url}/api/report_pdf/${token}`, { headers: { Authorization: `Token ${standIn.token}` } });
     assert.equal(pdf.headers.get('content-type'), 'application/pdf');
-    assert.equal(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString(), '%PDF-');
+    assert.equal(
+      Buffer.from(await pdf.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+      '%PDF-',
+    );
   });
 
   it('reports an unrecoverable failure as errors', async () => {
     let now = Date.parse('2026-11-29T12:00:00Z');
     standIn = await startSingleKeyStandIn({ credentials: { secret }, now: () => now });
-    const token = (await call(standIn, '/api/request', { external_customer_id: 'l', external_tenant_id: 't', stand_in_scenario: 'failed', stand_in_speed: 60 })).json!.purchase_token as string;
+    const token = (await call(standIn, '/api/request', { external_customer_id: 'l', external_tenant_id: 't', stand_in_scenario: 'failed', stand_in_speed: 60 }))
+      .json!.purchase_token as string;
     now += 19 * 1000;
-    assert.deepEqual((await call(standIn, `/api/report/${token}`)).json, { success: false, detail: 'Report could not be completed', errors: ['identity_verification_failed'] });
+    assert.deepEqual((await call(standIn, `/api/report/${token}`)).json, {
+      success: false,
+      detail: 'Report could not be completed',
+      errors: ['identity_verification_failed'],
+    });
   });
 });
 
@@ -230,7 +257,8 @@ describe('receiver gate (the outage scenario)', () => {
     const target = await receiver();
     const gate = await startReceiverGate(target.url, 300);
     try {
-      const post = () => fetch(`${gate.url}?pt=abc`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-SingleKey-Signature': 'f00' }, body: '{"a":1}' });
+      const post = () =>
+        fetch(`${gate.url}?pt=abc`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-SingleKey-Signature': 'f00' }, body: '{"a":1}' });
       const down = await post();
       assert.equal(down.status, 503);
       assert.equal(down.headers.get('retry-after'), '60');

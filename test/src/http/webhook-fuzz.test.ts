@@ -11,7 +11,17 @@ import { TEST_WEBHOOK_SECRET, testEnvironment } from '../../support/environment'
 import { serve } from '../../support/serve';
 
 const HANDSHAKE = 'fuzz-handshake-token';
-const eventNames = ['invite.sent', 'invite.opened', 'form.opened', 'screening.submitted', 'screening.payment_captured', 'screening.completed', 'screening.failed', 'screening.archived', ''];
+const eventNames = [
+  'invite.sent',
+  'invite.opened',
+  'form.opened',
+  'screening.submitted',
+  'screening.payment_captured',
+  'screening.completed',
+  'screening.failed',
+  'screening.archived',
+  '',
+];
 const details = ['Request sent to tenant', 'Tenant email opened', 'Report in Progress', 'Partial Report Complete', 'Report Complete', 'Something else'];
 const headerText = fc.stringMatching(/^[\x21-\x7e]{0,80}$/);
 const token = fc.oneof(
@@ -25,27 +35,35 @@ const anyValue = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(n
 const bodyArbitrary = fc.oneof(
   { weight: 1, arbitrary: fc.string({ maxLength: 300 }) },
   { weight: 1, arbitrary: fc.json({ maxDepth: 3 }) },
-  { weight: 4, arbitrary: fc.record(
-    {
-      event: fc.constantFrom(...eventNames),
-      timestamp: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string()),
-      webhook_id: fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), fc.constant(undefined)),
-      data: fc.record(
+  {
+    weight: 4,
+    arbitrary: fc
+      .record(
         {
-          purchase_token: token,
-          external_customer_id: anyValue,
-          singlekey_score: anyValue,
-          tenant: fc.oneof(fc.record({ email: anyValue, first_name: anyValue }), anyValue),
-          result: fc.oneof(fc.record({ singlekey_score: anyValue, recommendation: anyValue }), anyValue),
-          failure: fc.oneof(fc.record({ reason: anyValue, recoverable: anyValue, errors: anyValue }), anyValue),
-          payment: fc.oneof(fc.record({ amount: anyValue, currency: anyValue }), anyValue),
-          completed_at: anyValue,
+          event: fc.constantFrom(...eventNames),
+          timestamp: fc.oneof(
+            fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+            fc.string(),
+          ),
+          webhook_id: fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), fc.constant(undefined)),
+          data: fc.record(
+            {
+              purchase_token: token,
+              external_customer_id: anyValue,
+              singlekey_score: anyValue,
+              tenant: fc.oneof(fc.record({ email: anyValue, first_name: anyValue }), anyValue),
+              result: fc.oneof(fc.record({ singlekey_score: anyValue, recommendation: anyValue }), anyValue),
+              failure: fc.oneof(fc.record({ reason: anyValue, recoverable: anyValue, errors: anyValue }), anyValue),
+              payment: fc.oneof(fc.record({ amount: anyValue, currency: anyValue }), anyValue),
+              completed_at: anyValue,
+            },
+            { requiredKeys: [] },
+          ),
         },
-        { requiredKeys: [] },
-      ),
-    },
-    { requiredKeys: ['event'] },
-  ).map((value) => JSON.stringify(value)) },
+        { requiredKeys: ['event'] },
+      )
+      .map((value) => JSON.stringify(value)),
+  },
   {
     weight: 2,
     arbitrary: fc.record({ detail: fc.constantFrom(...details), purchase_token: token }, { requiredKeys: ['detail'] }).map((value) => JSON.stringify(value)),

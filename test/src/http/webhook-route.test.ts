@@ -86,7 +86,12 @@ describe('POST /webhooks/singlekey', () => {
 
   it('hands the normalised event, not the raw payload, to the workflow', async () => {
     const token = uniqueToken();
-    const delivery = signedDelivery('screening.completed', { purchase_token: token, result: { singlekey_score: 731 }, tenant: { email: 't@example.com' } }, TEST_WEBHOOK_SECRET, { webhookId: 'wh_normalised' });
+    const delivery = signedDelivery(
+      'screening.completed',
+      { purchase_token: token, result: { singlekey_score: 731 }, tenant: { email: 't@example.com' } },
+      TEST_WEBHOOK_SECRET,
+      { webhookId: 'wh_normalised' },
+    );
     assert.equal((await post(delivery)).status, 200);
     const history = await client.workflow.getHandle(workflowIdFor(token)).fetchHistory();
     const signalled = history.events?.find((event) => event.workflowExecutionSignaledEventAttributes)?.workflowExecutionSignaledEventAttributes;
@@ -100,7 +105,11 @@ describe('POST /webhooks/singlekey', () => {
 
   it('accepts a partner-portal delivery authenticated by Handshake-Token, with ?pt=', async () => {
     const token = uniqueToken();
-    const delivery = portalDelivery('Report in Progress', { purchase_token: token, external_customer_id: 'l-1', external_tenant_id: 't-1' }, 'portal-token-test');
+    const delivery = portalDelivery(
+      'Report in Progress',
+      { purchase_token: token, external_customer_id: 'l-1', external_tenant_id: 't-1' },
+      'portal-token-test',
+    );
     const response = await post(delivery, `?pt=${token}`);
     assert.equal(response.status, 200);
     assert.equal((await readBody(response)).workflowId, workflowIdFor(token));
@@ -139,7 +148,8 @@ describe('POST /webhooks/singlekey', () => {
   });
 
   it('counts which configured secret verified each delivery, so a rotation shows when the old one is unused', async () => {
-    const count = async (secret: string) => (await metrics.registry.getSingleMetric('screening_webhook_authenticated_total')!.get()).values.find((v) => v.labels.secret === secret)?.value ?? 0;
+    const count = async (secret: string) =>
+      (await metrics.registry.getSingleMetric('screening_webhook_authenticated_total')!.get()).values.find((v) => v.labels.secret === secret)?.value ?? 0;
     const [newestBefore, oldBefore] = [await count('0'), await count('1')];
     const signedWithNew = signedDelivery('invite.sent', { purchase_token: uniqueToken() }, newSecret);
     assert.equal((await post(signedWithNew)).status, 200);
@@ -192,7 +202,10 @@ describe('POST /webhooks/singlekey', () => {
     assert.equal(response.status, 400);
     const payload = await readBody(response);
     assert.equal(payload.error, 'invalid_payload');
-    assert.deepEqual(payload.details?.map((issue) => issue.path), ['data.purchase_token']);
+    assert.deepEqual(
+      payload.details?.map((issue) => issue.path),
+      ['data.purchase_token'],
+    );
   });
 
   it('reports ready on /readyz when Temporal and PostgreSQL answer', async () => {

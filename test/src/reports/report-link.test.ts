@@ -16,7 +16,13 @@ describe('signed report links', () => {
   describe('verifyReportLink', () => {
     const link = (expiresAt: number) => new URL(signReportLink({ baseUrl: 'http://x', purchaseToken: 'pt_1', secret, expiresAt: new Date(expiresAt * 1000) }));
     const check = (url: URL, token = 'pt_1') =>
-      verifyReportLink({ purchaseToken: token, expires: url.searchParams.get('expires') ?? undefined, sig: url.searchParams.get('sig') ?? undefined, secret, nowSeconds: now });
+      verifyReportLink({
+        purchaseToken: token,
+        expires: url.searchParams.get('expires') ?? undefined,
+        sig: url.searchParams.get('sig') ?? undefined,
+        secret,
+        nowSeconds: now,
+      });
 
     it('accepts a link before its expiry', () => assert.equal(check(link(now + 60)), 'valid'));
     it('accepts a link at its expiry second', () => assert.equal(check(link(now)), 'valid'));
@@ -65,13 +71,19 @@ describe('signed report links', () => {
       await db.destroy();
     });
 
-    const url = (purchaseToken: string, expiresIn: number) => signReportLink({ baseUrl: base, purchaseToken, secret, expiresAt: new Date(Date.now() + expiresIn * 1000) });
+    const url = (purchaseToken: string, expiresIn: number) =>
+      signReportLink({ baseUrl: base, purchaseToken, secret, expiresAt: new Date(Date.now() + expiresIn * 1000) });
 
     it('serves the archived PDF for a valid link', async () => {
       const response = await fetch(url(token, 3600));
       assert.equal(response.status, 200);
       assert.equal(response.headers.get('content-type'), 'application/pdf');
-      assert.equal(Buffer.from(await response.arrayBuffer()).subarray(0, 5).toString(), '%PDF-');
+      assert.equal(
+        Buffer.from(await response.arrayBuffer())
+          .subarray(0, 5)
+          .toString(),
+        '%PDF-',
+      );
     });
 
     it('answers 410 for an expired link', async () => {

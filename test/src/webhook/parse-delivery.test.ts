@@ -69,13 +69,20 @@ describe('parseDelivery', () => {
     });
 
     it('reads an invitation with its type and form URL', () => {
-      const e = event(envelope('invite.sent', { invite: { type: 'sms', form_url: 'https://platform.singlekey.com/form/abc' }, sent_at: '2026-11-29T10:00:00Z' }));
+      const e = event(
+        envelope('invite.sent', { invite: { type: 'sms', form_url: 'https://platform.singlekey.com/form/abc' }, sent_at: '2026-11-29T10:00:00Z' }),
+      );
       assert.deepEqual(e.invite, { type: 'sms', formUrl: 'https://platform.singlekey.com/form/abc' });
       assert.equal(e.occurredAt, '2026-11-29T10:00:00.000Z');
     });
 
     it('reads a captured payment in cents', () => {
-      const e = event(envelope('screening.payment_captured', { payment: { amount: 2999, tax: 390, total: 3389, currency: 'CAD', method: 'card', paid_by: 'tenant' }, charged_at: '2026-11-29T11:00:00Z' }));
+      const e = event(
+        envelope('screening.payment_captured', {
+          payment: { amount: 2999, tax: 390, total: 3389, currency: 'CAD', method: 'card', paid_by: 'tenant' },
+          charged_at: '2026-11-29T11:00:00Z',
+        }),
+      );
       assert.deepEqual(e.payment, { amountCents: 2999, taxCents: 390, totalCents: 3389, currency: 'CAD', method: 'card', paidBy: 'tenant' });
     });
 
@@ -88,7 +95,14 @@ describe('parseDelivery', () => {
 
   describe('signed envelope, flat layout', () => {
     it('reads the same facts from flat fields', () => {
-      const e = event(envelope('screening.completed', { tenant_email: 'tenant@example.com', landlord_email: 'landlord@example.com', singlekey_score: 720, report_url: 'https://platform.singlekey.com/r/2' }));
+      const e = event(
+        envelope('screening.completed', {
+          tenant_email: 'tenant@example.com',
+          landlord_email: 'landlord@example.com',
+          singlekey_score: 720,
+          report_url: 'https://platform.singlekey.com/r/2',
+        }),
+      );
       assert.deepEqual(e.tenant, { email: 'tenant@example.com' });
       assert.deepEqual(e.landlord, { email: 'landlord@example.com' });
       assert.equal(e.score, 720);
@@ -97,13 +111,24 @@ describe('parseDelivery', () => {
     });
 
     it('reads a flat failure, invite type and payment', () => {
-      assert.deepEqual(event(envelope('screening.failed', { reason: 'invalid_sin_ssn', errors: ['SIN checksum'] })).failure, { reason: 'invalid_sin_ssn', errors: ['SIN checksum'] });
+      assert.deepEqual(event(envelope('screening.failed', { reason: 'invalid_sin_ssn', errors: ['SIN checksum'] })).failure, {
+        reason: 'invalid_sin_ssn',
+        errors: ['SIN checksum'],
+      });
       assert.deepEqual(event(envelope('invite.sent', { invite_type: 'email' })).invite, { type: 'email' });
-      assert.deepEqual(event(envelope('screening.payment_captured', { amount: 29.99, currency: 'CAD', payment_method: 'card' })).payment, { amount: 29.99, currency: 'CAD', method: 'card' });
+      assert.deepEqual(event(envelope('screening.payment_captured', { amount: 29.99, currency: 'CAD', payment_method: 'card' })).payment, {
+        amount: 29.99,
+        currency: 'CAD',
+        method: 'card',
+      });
     });
 
     it('accepts the guide example without webhook_id or api_version, deduplicating on the body hash', () => {
-      const body = JSON.stringify({ event: 'screening.completed', timestamp: '2024-01-15T10:30:00Z', data: { purchase_token: 'test_token_123', external_customer_id: 'test-landlord', external_tenant_id: 'test-tenant', singlekey_score: 720 } });
+      const body = JSON.stringify({
+        event: 'screening.completed',
+        timestamp: '2024-01-15T10:30:00Z',
+        data: { purchase_token: 'test_token_123', external_customer_id: 'test-landlord', external_tenant_id: 'test-tenant', singlekey_score: 720 },
+      });
       const e = event(body);
       assert.equal(e.dedupeKey, `sha256:${createHash('sha256').update(body).digest('hex')}`);
       assert.equal(e.occurredAt, '2024-01-15T10:30:00.000Z');
@@ -122,7 +147,13 @@ describe('parseDelivery', () => {
   });
 
   describe('partner-portal format', () => {
-    const portal = (detail: string, extra: Record<string, unknown> = {}) => ({ detail, purchase_token: token, external_customer_id: 'landlord-123', external_tenant_id: 'tenant-456', ...extra });
+    const portal = (detail: string, extra: Record<string, unknown> = {}) => ({
+      detail,
+      purchase_token: token,
+      external_customer_id: 'landlord-123',
+      external_tenant_id: 'tenant-456',
+      ...extra,
+    });
 
     for (const [detail, type] of [
       ['Request sent to tenant', 'invite.sent'],
@@ -177,7 +208,10 @@ describe('parseDelivery', () => {
     it('refuses a purchase token with unsafe characters', () => {
       const result = parse(envelope('invite.sent', { purchase_token: '../../etc/passwd' }));
       assert.ok(!result.ok);
-      assert.deepEqual(result.issues.map((i) => i.path), ['data.purchase_token']);
+      assert.deepEqual(
+        result.issues.map((i) => i.path),
+        ['data.purchase_token'],
+      );
     });
 
     it('refuses a ?pt= that disagrees with the body', () => {
