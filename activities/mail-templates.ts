@@ -1,4 +1,4 @@
-import type { LandlordMilestone, ScreeningSnapshot } from '../workflows/messages';
+import { type LandlordMilestone, type ScreeningSnapshot, workflowIdFor } from '../workflows/messages';
 
 export interface MailContent {
   subject: string;
@@ -65,6 +65,6 @@ export function teamAlertMail(reason: string, s: ScreeningSnapshot): MailContent
     ...(s.failure
       ? [`Failure: ${s.failure.reason ?? 'unknown'}${s.failure.message ? ` - ${s.failure.message}` : ''} (recoverable: ${s.failure.recoverable})`]
       : []),
-    `Status: ${s.status}. Inspect: temporal workflow query --workflow-id screening-${s.purchaseToken} --type status`,
+    `Status: ${s.status}. Inspect: temporal workflow query --workflow-id ${workflowIdFor(s.purchaseToken)} --type status`,
   ]);
 }

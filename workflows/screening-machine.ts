@@ -121,7 +121,7 @@ export function statusOf(state: ScreeningFacts): ScreeningStatus {
   return 'unknown';
 }
 
-export function isTerminal(status: ScreeningStatus): boolean {
+function isTerminal(status: ScreeningStatus): boolean {
   return status === 'completed' || status === 'failed' || status === 'expired';
 }
 
@@ -403,7 +403,7 @@ export function snapshotOf(state: ScreeningState): ScreeningSnapshot {
 }
 
 /** Effect keys by where they stand, bookkeeping failures with the failed ones. */
-export function effectsByStatus(state: ScreeningState): { done: string[]; pending: string[]; waiting: string[]; superseded: string[]; failed: string[] } {
+function effectsByStatus(state: ScreeningState): { done: string[]; pending: string[]; waiting: string[]; superseded: string[]; failed: string[] } {
   const byStatus = { done: [] as string[], pending: [] as string[], waiting: [] as string[], superseded: [] as string[], failed: [...state.bookkeepingFailed] };
   for (const [key, { status }] of Object.entries(state.effects)) byStatus[status === 'running' ? 'pending' : status].push(key);
   return byStatus;

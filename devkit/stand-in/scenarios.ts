@@ -6,11 +6,11 @@
  */
 import type { ScreeningStatus, ScreeningView } from '../../workflows/messages';
 
-export type SandboxEvent =
+export type StandInEvent =
   'invite.sent' | 'invite.opened' | 'form.opened' | 'screening.submitted' | 'screening.payment_captured' | 'screening.completed' | 'screening.failed';
 
 export interface ScenarioStep {
-  event: SandboxEvent;
+  event: StandInEvent;
   /** When it happens at SingleKey: minutes after the request. */
   at: number;
   /** When the first delivery is sent, if later than `at` (the out-of-order scenario). */
@@ -149,7 +149,7 @@ export const scenarios: Record<string, Scenario> = {
 export const scenarioNames = Object.keys(scenarios);
 
 /** The partner-portal format has one `detail` per step of the form flow and nothing else. */
-export const portalDetails: Partial<Record<SandboxEvent, string>> = {
+export const portalDetails: Partial<Record<StandInEvent, string>> = {
   'invite.sent': 'Request sent to tenant',
   'form.opened': 'Tenant email opened',
   'screening.submitted': 'Report in Progress',

@@ -8,7 +8,7 @@ import { portalDetails, type ScenarioStep, type WebhookFormat } from './scenario
  * layout, or the partner portal's `{ detail, ... }` with a `Handshake-Token`.
  */
 
-export interface SandboxPerson {
+export interface StandInPerson {
   email?: string;
   first_name?: string;
   last_name?: string;
@@ -20,8 +20,8 @@ export interface StandInScreening {
   purchaseToken: string;
   externalCustomerId: string;
   externalTenantId: string;
-  tenant: SandboxPerson;
-  landlord: SandboxPerson;
+  tenant: StandInPerson;
+  landlord: StandInPerson;
   formUrl: string;
   reportUrl: string;
   score: number;

@@ -6,6 +6,7 @@ import { msToNumber } from '@temporalio/common';
 import type { Db } from '../db/connection';
 import type { Logger } from '../logger';
 import { createSingleKeyClient } from '../singlekey/client';
+import { purchaseTokenOf } from '../../workflows/messages';
 import type { Transporter } from 'nodemailer';
 
 export interface RunningWorker {
@@ -19,8 +20,8 @@ let runtimeInstalled = false;
 
 /** Activity and workflow log lines carry workflowId `screening-<token>`: name the token as the API's lines do. */
 export function withPurchaseToken(meta: Record<string, unknown> | undefined): Record<string, unknown> {
-  const workflowId = typeof meta?.workflowId === 'string' ? meta.workflowId : undefined;
-  return workflowId?.startsWith('screening-') ? { ...meta, purchaseToken: workflowId.slice('screening-'.length) } : { ...meta };
+  const purchaseToken = typeof meta?.workflowId === 'string' ? purchaseTokenOf(meta.workflowId) : undefined;
+  return purchaseToken ? { ...meta, purchaseToken } : { ...meta };
 }
 
 /**

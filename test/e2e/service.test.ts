@@ -11,6 +11,7 @@ import { requireBinary } from '../../devkit/temporal-binaries';
 import { deliver, envelope, signedDelivery, uniqueToken } from '../../devkit/builders';
 import { type SingleKeyStandIn, startSingleKeyStandIn } from '../../devkit/stand-in/server';
 import { embeddedSql } from '../support/embedded-sql';
+import { workflowIdFor } from '../../workflows/messages';
 import { testEnvironment } from '../support/environment';
 
 const run = promisify(execFile);
@@ -82,7 +83,7 @@ describe('the service on embedded defaults (end to end)', function () {
   it('accepts a delivery signed with openssl, starts the workflow and records the screening', async () => {
     const running = await start();
     const token = uniqueToken('pt_e2e');
-    const workflowId = `screening-${token}`;
+    const workflowId = workflowIdFor(token);
     const body = JSON.stringify(envelope('invite.sent', { purchase_token: token, external_customer_id: 'landlord-e2e', external_tenant_id: 'tenant-e2e' }));
     // Signed and sent as the README shows it with openssl and curl, not with the test's own signer.
     const { stdout } = await run('sh', ['-c', 'printf %s "$BODY" | openssl dgst -sha256 -hmac "$SECRET"'], {
@@ -154,7 +155,7 @@ describe('the service on embedded defaults (end to end)', function () {
     for (const delivery of order) {
       assert.equal((await deliver(webhookUrl(), delivery)).status, 200);
     }
-    const id = `screening-${lifecycleToken}`;
+    const id = workflowIdFor(lifecycleToken);
     // The CLI prints empty lists as null.
     let view: { status: string; duplicatesIgnored: number; effects: { pending: string[] | null } } | undefined;
     for (let attempt = 0; attempt < 100; attempt += 1) {

@@ -16,6 +16,16 @@ describe('workflow replay of recorded histories', () => {
     assert.ok(files.length >= 5, `only ${files.length} histories in ${dir}`);
   });
 
+  it('has histories that hand over at continue-as-new, and the runs that take over', () => {
+    const histories = files.map((file) => JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as { events: Record<string, unknown>[] });
+    const handingOver = histories.filter(({ events }) => events.at(-1)?.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW');
+    const takingOver = histories.filter(
+      ({ events }) => (events[0]?.workflowExecutionStartedEventAttributes as { continuedExecutionRunId?: string } | undefined)?.continuedExecutionRunId,
+    );
+    assert.ok(handingOver.length >= 2, `${handingOver.length} histories end in continue-as-new`);
+    assert.ok(takingOver.length >= 2, `${takingOver.length} histories start from a hand-over`);
+  });
+
   it('replays every history without a determinism error', async () => {
     const histories = files.map((file) => ({
       workflowId: file.replace(/\.json$/, ''),
