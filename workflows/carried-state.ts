@@ -3,11 +3,11 @@
  * value, validated when the next run starts, so a change to its shape fails loudly (a workflow
  * task failure, retried until fixed code is deployed) instead of running on a misread state.
  *
- * A change to `ScreeningState` or to the inputs is a new `version` here, with the reading of the
- * older versions kept until no run carrying them remains (see "Changing the workflow" in the README).
+ * A change to `ScreeningState` is a new `version` here, with the reading of the older versions
+ * kept until no run carrying them remains (see "Changing the workflow" in the README).
  */
 import { z } from 'zod';
-import type { DeliveryLogEntry } from './messages';
+import { alertReasons, type DeliveryLogEntry, effectKey, effectStatuses, landlordMilestones, reportScopes, screeningEventTypes } from './messages';
 import type { ScreeningState } from './screening-machine';
 
 export interface CarriedState {
@@ -18,20 +18,30 @@ export interface CarriedState {
   deliveryLog: DeliveryLogEntry[];
 }
 
-const isoTime = z.string().min(1);
-const effect = z.object({ kind: z.enum(['notify_landlord', 'remind_tenant', 'alert_team', 'fetch_report', 'reconcile']) }).loose();
+/** Every time the machine keeps comes from `Date.prototype.toISOString`, at the edge or on the workflow clock. */
+const isoTime = z.iso.datetime();
 
-// The machine's own state is checked for the fields it relies on; the facts inside it were validated at the edge.
+const effect = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('notify_landlord'), milestone: z.enum(landlordMilestones) }),
+  z.object({ kind: z.literal('remind_tenant'), index: z.number().int().positive() }),
+  z.object({ kind: z.literal('alert_team'), reason: z.enum(alertReasons) }),
+  z.object({ kind: z.literal('fetch_report'), scope: z.enum(reportScopes) }),
+  z.object({ kind: z.literal('reconcile') }),
+]);
+
+// The machine's own bookkeeping is checked in full; the facts it holds were validated at the edge,
+// so only those a search attribute or a timer depends on are checked again.
 const stateSchema = z
   .object({
     purchaseToken: z.string().min(1),
+    score: z.number().int().optional(),
+    failure: z.object({ recoverable: z.boolean() }).loose().optional(),
     moments: z.record(z.string(), isoTime),
     clock: z.object({ firstSeen: isoTime, invited: isoTime, submitted: isoTime, terminal: isoTime }).partial(),
     appliedKeys: z.array(z.string()),
-    effects: z.record(
-      z.string(),
-      z.object({ effect, status: z.enum(['running', 'waiting', 'done', 'superseded', 'failed']), cancelling: z.literal(true).optional() }),
-    ),
+    effects: z
+      .record(z.string(), z.object({ effect, status: z.enum(effectStatuses), cancelling: z.literal(true).optional() }))
+      .refine((effects) => Object.entries(effects).every(([key, record]) => key === effectKey(record.effect)), 'an effect is filed under another key'),
     timeline: z.array(z.object({ type: z.string(), occurredAt: isoTime, appliedAt: isoTime }).loose()),
     version: z.number().int().nonnegative(),
     duplicatesIgnored: z.number().int().nonnegative(),
@@ -42,7 +52,18 @@ const stateSchema = z
 const carriedSchema = z.object({
   version: z.literal(1),
   state: stateSchema,
-  deliveryLog: z.array(z.object({ dedupeKey: z.string(), purchaseToken: z.string(), outcome: z.string() }).loose()),
+  deliveryLog: z.array(
+    z
+      .object({
+        dedupeKey: z.string(),
+        purchaseToken: z.string(),
+        type: z.enum(screeningEventTypes),
+        sourceEvent: z.string(),
+        outcome: z.enum(['applied', 'duplicate']),
+        receivedAt: isoTime,
+      })
+      .loose(),
+  ),
 });
 
 /** The carried value, or an error naming what is wrong with it. */
@@ -52,5 +73,6 @@ export function parseCarriedState(value: unknown): CarriedState {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
     throw new Error(`continue-as-new state of an unknown shape: ${problems}`);
   }
+  // The schema checks what the machine relies on; the value itself (facts included) is what was carried.
   return value as CarriedState;
 }

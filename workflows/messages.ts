@@ -48,17 +48,22 @@ export interface ScreeningParties {
 export type Milestone = 'invited' | 'inviteOpened' | 'formOpened' | 'submitted' | 'paymentCaptured' | 'partialReport' | 'completed' | 'failed' | 'expired';
 
 /** The milestones the landlord hears about by e-mail. */
-export type LandlordMilestone = 'submitted' | 'completed' | 'failed' | 'expired';
+export const landlordMilestones = ['submitted', 'completed', 'failed', 'expired'] as const;
+export type LandlordMilestone = (typeof landlordMilestones)[number];
 
 /** Why the team is alerted. */
-export type AlertReason = 'recoverable_failure' | 'failed' | 'reconciliation_gave_up';
+export const alertReasons = ['recoverable_failure', 'failed', 'reconciliation_gave_up'] as const;
+export type AlertReason = (typeof alertReasons)[number];
+
+/** What a report fetch archives: the partial report (`Partial Report Complete`) or the full one. */
+export const reportScopes = ['partial', 'full'] as const;
 
 /** What the state machine asks the workflow to do; each is done at most once per screening (see `effectKey`). */
 export type Effect =
   | { kind: 'notify_landlord'; milestone: LandlordMilestone }
   | { kind: 'remind_tenant'; index: number }
   | { kind: 'alert_team'; reason: AlertReason }
-  | { kind: 'fetch_report'; scope: 'partial' | 'full' }
+  | { kind: 'fetch_report'; scope: (typeof reportScopes)[number] }
   | { kind: 'reconcile' };
 
 /** An effect's key, unique per screening: `notify_landlord:completed`, `remind_tenant:1`, `reconcile`. */
@@ -78,7 +83,8 @@ export function effectKey(effect: Effect): string {
 }
 
 /** Where a requested effect stands: `running` (its activity is under way), `waiting` (an e-mail with no recipient yet), or settled. */
-export type EffectStatus = 'running' | 'waiting' | 'done' | 'superseded' | 'failed';
+export const effectStatuses = ['running', 'waiting', 'done', 'superseded', 'failed'] as const;
+export type EffectStatus = (typeof effectStatuses)[number];
 
 /** Types of the `ApplicationFailure`s activities throw; the non-retryable ones are named in the retry policies. */
 export const failureTypes = {

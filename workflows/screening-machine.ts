@@ -403,8 +403,8 @@ export function snapshotOf(state: ScreeningState): ScreeningSnapshot {
 }
 
 /** Effect keys by where they stand, bookkeeping failures with the failed ones. */
-function effectsByStatus(state: ScreeningState): { done: string[]; pending: string[]; waiting: string[]; superseded: string[]; failed: string[] } {
-  const byStatus = { done: [] as string[], pending: [] as string[], waiting: [] as string[], superseded: [] as string[], failed: [...state.bookkeepingFailed] };
+function effectsByStatus(state: ScreeningState): ScreeningView['effects'] {
+  const byStatus: ScreeningView['effects'] = { done: [], pending: [], waiting: [], superseded: [], failed: [...state.bookkeepingFailed] };
   for (const [key, { status }] of Object.entries(state.effects)) byStatus[status === 'running' ? 'pending' : status].push(key);
   return byStatus;
 }
