@@ -1,6 +1,6 @@
 import { msToNumber, type StringValue } from '@temporalio/common';
 import type { LifecycleDurations } from './messages';
-import type { Durations } from './screening-machine';
+import type { Durations } from './screening-deadlines';
 
 /** Milliseconds of a duration in Temporal's syntax (`24h`, `7d`, `90s`). */
 function durationMs(value: string): number {

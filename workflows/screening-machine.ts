@@ -19,7 +19,6 @@ import {
   type ScreeningFacts,
   type ScreeningSnapshot,
   type ScreeningStatus,
-  type ScreeningView,
 } from './messages';
 
 /** How an effect's work ended, as the workflow reports it back. */
@@ -76,23 +75,6 @@ export interface ScreeningState extends ScreeningFacts {
   bookkeepingFailed: string[];
 }
 
-export interface Durations {
-  /** Milliseconds after the invitation for each tenant reminder. */
-  reminders: number[];
-  expiry: number;
-  completionSla: number;
-  dedupeWindow: number;
-}
-
-export type DeadlineKind = 'reminder' | 'expiry' | 'completion_deadline' | 'close';
-export interface Deadline {
-  kind: DeadlineKind;
-  /** ISO 8601 on the workflow clock. */
-  at: string;
-  /** Reminder number (1-based) for `reminder`. */
-  index?: number;
-}
-
 export interface Transition {
   state: ScreeningState;
   /** Effects to start now: newly requested ones, and waiting e-mails whose recipient arrived. */
@@ -121,7 +103,7 @@ export function statusOf(state: ScreeningFacts): ScreeningStatus {
   return 'unknown';
 }
 
-function isTerminal(status: ScreeningStatus): boolean {
+export function isTerminal(status: ScreeningStatus): boolean {
   return status === 'completed' || status === 'failed' || status === 'expired';
 }
 
@@ -400,72 +382,4 @@ export function snapshotOf(state: ScreeningState): ScreeningSnapshot {
     moments,
   };
   return { ...facts, status: statusOf(state), version: state.version };
-}
-
-/** Effect keys by where they stand, bookkeeping failures with the failed ones. */
-function effectsByStatus(state: ScreeningState): ScreeningView['effects'] {
-  const byStatus: ScreeningView['effects'] = { done: [], pending: [], waiting: [], superseded: [], failed: [...state.bookkeepingFailed] };
-  for (const [key, { status }] of Object.entries(state.effects)) byStatus[status === 'running' ? 'pending' : status].push(key);
-  return byStatus;
-}
-
-/** What `temporal workflow query --type status` answers. */
-export function viewOf(state: ScreeningState, durations: Durations): ScreeningView {
-  const deadline = nextDeadline(state, durations);
-  const effects = effectsByStatus(state);
-  return {
-    purchaseToken: state.purchaseToken,
-    status: statusOf(state),
-    version: state.version,
-    externalCustomerId: state.externalCustomerId,
-    externalTenantId: state.externalTenantId,
-    score: state.score,
-    recommendation: state.recommendation,
-    failure: state.failure && { reason: state.failure.reason, recoverable: state.failure.recoverable },
-    timeline: state.timeline.map(({ type, occurredAt, appliedAt }) => ({ type, occurredAt, appliedAt })),
-    duplicatesIgnored: state.duplicatesIgnored,
-    remindersSent: effects.done.filter((key) => key.startsWith('remind_tenant:')).length,
-    nextDeadline: deadline && { kind: deadline.kind === 'close' ? 'close (dedupe window ends)' : deadline.kind, at: deadline.at },
-    effects,
-  };
-}
-
-/** The next timer the workflow must set, or undefined when it only waits for deliveries. */
-export function nextDeadline(state: ScreeningState, durations: Durations): Deadline | undefined {
-  const status = statusOf(state);
-  const after = (from: string, ms: number) => new Date(Date.parse(from) + ms).toISOString();
-  const candidates: Deadline[] = [];
-  if (isTerminal(status)) {
-    if (state.clock.terminal) candidates.push({ kind: 'close', at: after(state.clock.terminal, durations.dedupeWindow) });
-  } else {
-    const invitedFrom = state.clock.invited ?? state.clock.firstSeen;
-    if (status === 'invited' && state.clock.invited) {
-      durations.reminders.forEach((offset, i) => {
-        if (!state.effects[effectKey({ kind: 'remind_tenant', index: i + 1 })]) {
-          candidates.push({ kind: 'reminder', index: i + 1, at: after(state.clock.invited!, offset) });
-        }
-      });
-    }
-    if ((status === 'unknown' || status === 'invited' || status === 'form_opened') && invitedFrom) {
-      candidates.push({ kind: 'expiry', at: after(invitedFrom, durations.expiry) });
-    }
-    if (status === 'submitted' && state.clock.submitted && !state.effects.reconcile) {
-      candidates.push({ kind: 'completion_deadline', at: after(state.clock.submitted, durations.completionSla) });
-    }
-  }
-  return candidates.sort((a, b) => a.at.localeCompare(b.at))[0];
-}
-
-/** The machine input a fired deadline stands for (`close` ends the workflow instead). */
-export function inputForDeadline(deadline: Deadline): MachineInput | undefined {
-  switch (deadline.kind) {
-    case 'reminder':
-      return { kind: 'reminder_due', index: deadline.index! };
-    case 'expiry':
-      return { kind: 'expiry_due' };
-    case 'completion_deadline':
-      return { kind: 'completion_deadline_due' };
-    case 'close':
-      return undefined;
-  }
 }

@@ -16,8 +16,10 @@ import { durationsOf } from './durations';
 import { bookkeeping, runEffect } from './effects';
 import { type DeliveryLogEntry, type Effect, effectKey, screeningEventSignal, type ScreeningView, type ScreeningWorkflowInput, statusQuery } from './messages';
 import { countTransition } from './screening-metrics';
-import { initialState, inputForDeadline, type MachineInput, nextDeadline, snapshotOf, type ScreeningState, transition, viewOf } from './screening-machine';
+import { inputForDeadline, nextDeadline } from './screening-deadlines';
+import { initialState, type MachineInput, snapshotOf, type ScreeningState, transition } from './screening-machine';
 import { deliveryLogEntryOf, detailsOf, searchAttributesOf } from './screening-publication';
+import { viewOf } from './screening-view';
 
 /**
  * One screening, for its whole life: a thin interpreter of the pure state machine. It applies each

@@ -2,17 +2,8 @@ import assert from 'node:assert/strict';
 import { screeningEvent } from '../../devkit/builders';
 import fc from 'fast-check';
 import { type Effect, effectKey, type ScreeningEvent } from '../../workflows/messages';
-import {
-  type Durations,
-  type EffectResult,
-  initialState,
-  type MachineInput,
-  nextDeadline,
-  type ScreeningState,
-  snapshotOf,
-  statusOf,
-  transition,
-} from '../../workflows/screening-machine';
+import { type Durations, nextDeadline } from '../../workflows/screening-deadlines';
+import { type EffectResult, initialState, type MachineInput, type ScreeningState, snapshotOf, statusOf, transition } from '../../workflows/screening-machine';
 
 const T0 = '2026-11-29T10:00:00.000Z';
 const HOUR = 3_600_000;
