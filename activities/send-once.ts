@@ -58,6 +58,6 @@ export async function sendOnce(
 }
 
 /** The domain of the MAIL_FROM address, for Message-IDs. */
-export function domainOf(from: string): string {
+function domainOf(from: string): string {
   return /@([A-Za-z0-9.-]+)>?\s*$/.exec(from)?.[1] ?? 'localhost';
 }

@@ -3,10 +3,10 @@
  * test/fixtures/histories/, where the replay test replays them against the current workflow code.
  * Lifecycles with timers run on the time-skipping test server; the continue-as-new ones on a dev
  * server that suggests continue-as-new after a few dozen events (the test server never does), and
- * both runs of each are saved. After the first release, histories are only added, never re-recorded
+ * every run of each is saved. After the first release, histories are only added, never re-recorded
  * (see README, "Changing the workflow").
  *
- * Activities are stand-ins that succeed at once (the report API stays "in progress" for the
+ * Activities are fakes that succeed at once (the report API stays "in progress" for the
  * reconciliation-superseded screening; the report fetch of the in-flight screening takes 3 s, so
  * the hand-over happens while it runs): a history records their results, not their work.
  * `npm run histories:record -- <name> ...` records only the named screenings, keeping the others.
@@ -16,7 +16,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { createActivities } from '../activities';
+import type { Activities } from '../activities';
 import { loadConfig } from '../src/config';
 import { registerSearchAttributes } from '../src/temporal/search-attributes';
 import { createScreeningSignaler } from '../src/temporal/screening-signaler';
@@ -24,7 +24,6 @@ import { screeningEvent } from '../devkit/builders';
 import { projectRoot, requireBinary } from '../devkit/temporal-binaries';
 import { type LifecycleDurations, type ScreeningEvent, workflowIdFor } from '../workflows/messages';
 
-type Activities = ReturnType<typeof createActivities>;
 const sent = async () => ({ outcome: 'sent' as const, messageId: '<recorded@history>' });
 const activities: Activities = {
   recordScreening: async () => undefined,

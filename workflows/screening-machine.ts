@@ -1,7 +1,9 @@
 /**
- * The screening lifecycle as a pure function: `(state, input, now) -> { state, start, cancel }`.
- * No Temporal, no I/O: the workflow (screening-workflow.ts) feeds it deliveries, timer firings and
- * the outcomes of the effects it started, and does what it answers. Every business rule is here.
+ * The screening lifecycle as a pure function: `(state, input, now) -> { state, start, cancel,
+ * duplicate, published }`. No Temporal, no I/O: the workflow (screening-workflow.ts) feeds it
+ * deliveries, timer firings and the outcomes of the effects it started, and does what it answers.
+ * Every business rule is here or in its two pure companions: when the next timer fires
+ * (screening-deadlines.ts) and what the status query answers (screening-view.ts).
  *
  * Two choices make duplicates and reordering harmless by construction:
  * - the status is *derived* from the set of facts recorded so far (which only ever grows), so it

@@ -17,6 +17,6 @@ export function countTransition(before: ScreeningState, after: ScreeningState, i
     metricMeter.createCounter('screening_reminders_sent', 'reminders', 'Tenant reminders sent').add(1);
   }
   if (settled.effect.kind === 'reconcile') {
-    reconciliations.add(1, { outcome: { done: 'completed', superseded: 'superseded', failed: 'gave_up', waiting: 'waiting' }[settled.status] });
+    reconciliations.add(1, { outcome: { done: 'completed', superseded: 'superseded', failed: 'gave_up' }[settled.status as 'done' | 'superseded' | 'failed'] });
   }
 }

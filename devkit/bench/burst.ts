@@ -1,6 +1,7 @@
 import { screeningEvent } from '../builders';
-import { envelope, post } from './deliveries';
-import { progress, say, sleep } from './load';
+import { envelopeOf, post } from './deliveries';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { progress, say } from './load';
 import type { BenchOptions } from './options';
 import { waitForRows } from './rows';
 import type { BenchService } from './service';
@@ -29,7 +30,7 @@ export async function measureBurst(service: BenchService, options: BenchOptions)
     Array.from({ length: 100 }, async () => {
       while (next < BURST) {
         const i = next++;
-        const body = envelope(screeningEvent(`${service.tokens}b${i}`, 'invite.sent'));
+        const body = envelopeOf(screeningEvent(`${service.tokens}b${i}`, 'invite.sent'));
         for (let attempt = 1; ; attempt += 1) {
           const { status, retryAfter } = await post(service, body).catch(() => ({ status: 0, retryAfter: 1 }));
           if (attempt === 1) firstAttempt.set(status, (firstAttempt.get(status) ?? 0) + 1);

@@ -1,11 +1,11 @@
 import type { WorkflowIdReusePolicy } from '@temporalio/common';
-import { signedHeaders } from '../stand-in/webhook-payloads';
+import { deliver, envelope, signedRequest } from '../builders';
 import { DEFAULT_TASK_QUEUE, type ScreeningEvent, screeningEventSignal, workflowIdFor, workflowType } from '../../workflows/messages';
 import type { BenchService } from './service';
 
 /** The body SingleKey would send for `e` (the signed envelope, nested layout). */
-export const envelope = (e: ScreeningEvent, data: Record<string, unknown> = {}): string =>
-  JSON.stringify({ event: e.type, timestamp: e.occurredAt, webhook_id: e.dedupeKey, data: { purchase_token: e.purchaseToken, ...data } });
+export const envelopeOf = (e: ScreeningEvent, data: Record<string, unknown> = {}): string =>
+  JSON.stringify(envelope(e.type, { purchase_token: e.purchaseToken, ...data }, { webhookId: e.dedupeKey, timestamp: e.occurredAt }));
 
 export interface DeliveryAnswer {
   status: number;
@@ -15,12 +15,7 @@ export interface DeliveryAnswer {
 
 /** Posts `body` to the service's webhook, signed exactly as the SingleKey stand-in signs. */
 export async function post(service: BenchService, body: string): Promise<DeliveryAnswer> {
-  const response = await fetch(`${service.api}/webhooks/singlekey`, {
-    method: 'POST',
-    body,
-    // Same headers as the stand-in's, the event name read back from the body.
-    headers: signedHeaders(/"event":"([^"]+)"/.exec(body)?.[1] ?? '', body, service.secret, Math.floor(Date.now() / 1000)),
-  });
+  const response = await deliver(`${service.api}/webhooks/singlekey`, signedRequest(body, service.secret));
   await response.arrayBuffer();
   return { status: response.status, retryAfter: Number(response.headers.get('retry-after') ?? 0) };
 }

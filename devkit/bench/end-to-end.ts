@@ -2,8 +2,9 @@ import type { ScreeningEvent } from '../../workflows/messages';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { screeningEvent } from '../builders';
-import { envelope, post } from './deliveries';
-import { openLoop, pct, progress, say, sleep } from './load';
+import { envelopeOf, post } from './deliveries';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openLoop, pct, progress, say } from './load';
 import type { BenchOptions } from './options';
 import { countRows } from './rows';
 import type { BenchService } from './service';
@@ -54,7 +55,7 @@ function lifecycles(prefix: string, screenings: number): Delivery[] {
       deliveries.push({
         token,
         type,
-        body: envelope(e, type === 'invite.sent' ? contacts : type === 'screening.completed' ? { singlekey_score: 700 } : {}),
+        body: envelopeOf(e, type === 'invite.sent' ? contacts : type === 'screening.completed' ? { singlekey_score: 700 } : {}),
         first: true,
       });
     }

@@ -1,6 +1,6 @@
 import type { Backlog } from './ceiling';
 import { screeningEvent } from '../builders';
-import { envelope, post } from './deliveries';
+import { envelopeOf, post } from './deliveries';
 import { closedLoop, pct, say } from './load';
 import type { BenchOptions } from './options';
 import { waitForRows } from './rows';
@@ -38,7 +38,7 @@ export async function measureIngest(service: BenchService, options: BenchOptions
   say('\n[2/5] ingest: signed deliveries through POST /webhooks/singlekey');
   const before = await timeSpent(service);
   const ingest = await closedLoop('deliveries', options.concurrency, options.durationMs, async (i) => {
-    const { status } = await post(service, envelope(screeningEvent(`${service.tokens}i${i}`, 'invite.sent')));
+    const { status } = await post(service, envelopeOf(screeningEvent(`${service.tokens}i${i}`, 'invite.sent')));
     if (status !== 200) throw new Error(`ingest answered ${status}`);
   });
   const after = await timeSpent(service);

@@ -1,4 +1,5 @@
 /** Load helpers of the benchmark: closed and open loops, percentiles, progress lines on stderr. */
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export const say = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -14,7 +15,6 @@ export function progress(label: string, done: number, total: number): void {
 /** The `p`th percentile of ascending `sorted` (NaN when empty). */
 export const pct = (sorted: number[], p: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
 export const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface ClosedLoopResult {
   count: number;

@@ -32,7 +32,7 @@ export interface BenchResults {
 }
 
 /** The figures as written to bench-results/<time>.json and printed, rounded for reading. */
-export function resultsJson(r: BenchResults) {
+function resultsJson(r: BenchResults) {
   const backlog = (b: CeilingResult['backlog']) => ({ screenings: b.screenings, drainSeconds: round(b.drainSeconds) });
   const e = r.endToEnd;
   return {
@@ -78,7 +78,6 @@ export function resultsJson(r: BenchResults) {
     },
   };
 }
-export type ResultsJson = ReturnType<typeof resultsJson>;
 
 /** The table `npm run bench` prints, one aligned line per figure, from the same rounded figures as the JSON. */
 export function renderTable(results: BenchResults): string {

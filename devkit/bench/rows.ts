@@ -1,4 +1,5 @@
-import { progress, sleep } from './load';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { progress } from './load';
 import type { BenchService } from './service';
 
 /** Rows of `table` whose purchase token starts with `prefix`, optionally narrowed by `where`. */

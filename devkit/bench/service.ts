@@ -9,6 +9,7 @@ import { freeServicePorts, startServiceProcess } from '../embedded/service-proce
 import { startSingleKeyStandIn } from '../stand-in/server';
 import { say } from './load';
 import type { BenchOptions } from './options';
+import { urlFor } from '../embedded/postgres';
 
 /** The service under test and what the phases reach it with. */
 export interface BenchService {
@@ -60,7 +61,7 @@ export async function startBenchService(options: BenchOptions): Promise<BenchSer
     });
     cleanups.push(() => service.stop());
     const secret = readFileSync(path.join(dataDir, 'webhook-secret'), 'utf8').trim();
-    const db = createDb(`postgres://postgres:postgres@127.0.0.1:${ports.postgres}/screenings`, 4);
+    const db = createDb(urlFor(ports.postgres), 4);
     cleanups.push(() => db.destroy());
     const client = await connectClient(`127.0.0.1:${ports.temporal}`, 'default');
     cleanups.push(() => client.connection.close());

@@ -27,7 +27,7 @@ export function systemUser(name: string): SystemUser | undefined {
 }
 
 /** PostgreSQL refuses to run as root, so as root it runs as "postgres"; otherwise as ourselves. */
-export function postgresUserName(): string {
+function postgresUserName(): string {
   return process.getuid?.() === 0 ? 'postgres' : os.userInfo().username;
 }
 

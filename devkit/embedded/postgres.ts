@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { liveOwner, sleep, startManagedProcess, stopLeftover } from './managed-process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { liveOwner, startManagedProcess, stopLeftover } from './managed-process';
 import { assertPostgresMayEnter, systemUser } from './postgres-access';
 
 export interface EmbeddedPostgresOptions {
@@ -134,7 +135,8 @@ async function initialiseCluster(dir: string, pgdata: string, port: number, logF
   );
 }
 
-function urlFor(port: number, database: string): string {
+/** The URL of an embedded PostgreSQL's database (the service's own, `screenings`, unless named). */
+export function urlFor(port: number, database = 'screenings'): string {
   return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 }
 

@@ -2,7 +2,8 @@ import { Connection } from '@temporalio/client';
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { searchAttributeTypes } from '../../workflows/messages';
-import { liveOwner, type ManagedProcess, sleep, startManagedProcess, stopLeftover } from './managed-process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { liveOwner, type ManagedProcess, startManagedProcess, stopLeftover } from './managed-process';
 
 export interface DevServerOptions {
   cliPath: string;

@@ -1,7 +1,7 @@
 /**
  * The screenings the SingleKey stand-in can play, as data: what happens when (in SingleKey's time,
  * minutes after the request), which deliveries are sent when, and the state the service must end in.
- * The stand-in plays them (stand-in.ts), `npm run simulate` asks for them and checks the end state,
+ * The stand-in plays them (server.ts, webhook-sender.ts), `npm run simulate` asks for them and checks the end state,
  * the README lists them, and the end-to-end tests run every one.
  */
 import type { ScreeningStatus, ScreeningView } from '../../workflows/messages';

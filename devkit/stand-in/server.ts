@@ -19,8 +19,9 @@ import { type DeliveryAttempt, type Playback, startPlayback } from './webhook-se
  * workflows themselves) answer "in progress" unless marked with `ready`/`fail`, or
  * `readyByDefault`.
  *
- * Stand-in additions: `stand_in_scenario`, `stand_in_format` and `stand_in_speed` in the request
- * body, and `GET /stand-in/screenings/<token>` with the delivery log (used by `npm run simulate`).
+ * Stand-in additions: `stand_in_scenario`, `stand_in_format`, `stand_in_speed` and `stand_in_score`
+ * in the request body, and `GET /stand-in/screenings/<token>` with the delivery attempts (used by
+ * `npm run simulate`).
  */
 export interface SingleKeyStandIn {
   url: string;

@@ -12,7 +12,7 @@ import { newWebhookId, type StandInScreening, type WebhookCredentials, webhookMe
 /** Minutes between attempts: 0, 1 min, 5 min, 30 min, 2 h, 12 h (about 14.5 h in all). */
 export const retryScheduleMinutes = [0, 1, 5, 30, 120, 720] as const;
 /** SingleKey waits this long for an answer (not scaled: it is about the receiver's real speed). */
-export const answerTimeoutMs = 30_000;
+const answerTimeoutMs = 30_000;
 /** Copies of one delivery go out this many minutes apart. */
 const copySpacingMinutes = 0.2;
 

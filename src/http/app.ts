@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import Koa from 'koa';
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Metrics } from '../metrics';
@@ -8,6 +8,7 @@ import type { ScreeningSignaler } from '../temporal/screening-signaler';
 import { HttpError } from './errors';
 import { registerReportRoute } from './report-route';
 import { registerWebhookRoute } from './webhook-route';
+import { safeEqual } from '../webhook/authenticate';
 import type { Db } from '../db/connection';
 import type { DeliveryLogEntry } from '../../workflows/messages';
 
@@ -90,10 +91,4 @@ export function createApp(deps: AppDeps): Koa {
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;
-}
-
-function safeEqual(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }

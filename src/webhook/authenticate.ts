@@ -68,7 +68,10 @@ function verifyHmac(input: AuthInput, settings: AuthSettings): AuthResult {
   return { ok: true, method: 'hmac', secretIndex: matched };
 }
 
-function safeEqual(a: Buffer, b: Buffer): boolean {
+/** Equality in constant time for equal lengths, so a secret cannot be guessed byte by byte from timings. */
+export function safeEqual(given: Buffer | string, expected: Buffer | string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
 }
 

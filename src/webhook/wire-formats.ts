@@ -31,7 +31,7 @@ const personSchema = z
   .catch(undefined);
 
 /** `data` of the signed envelope, with both the flat and the nested field layouts allowed. */
-export const envelopeDataSchema = z.looseObject({
+const envelopeDataSchema = z.looseObject({
   purchase_token: purchaseTokenSchema,
   external_customer_id: externalId,
   external_tenant_id: externalId,

@@ -123,7 +123,7 @@ describe('the service on embedded defaults (end to end)', function () {
     assert.equal(await first.stop(), 0);
 
     const second = await start();
-    const description = JSON.parse((await temporal('workflow', 'describe', '--workflow-id', `screening-${token}`)).stdout);
+    const description = JSON.parse((await temporal('workflow', 'describe', '--workflow-id', workflowIdFor(token))).stdout);
     assert.equal(description.workflowExecutionInfo.status, 'WORKFLOW_EXECUTION_STATUS_RUNNING');
     assert.equal((await screeningRow(token))?.status, 'invited');
     assert.equal(await second.stop(), 0);

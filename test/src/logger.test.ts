@@ -7,6 +7,7 @@ import { withPurchaseToken } from '../../src/temporal/worker';
 import { deliver, signedDelivery, uniqueToken } from '../../devkit/builders';
 import { TEST_WEBHOOK_SECRET, testEnvironment } from '../support/environment';
 import { serve } from '../support/serve';
+import { workflowIdFor } from '../../workflows/messages';
 
 /** A logger whose lines the test can read. */
 function capturingLogger() {
@@ -49,7 +50,7 @@ describe('logs', () => {
       config: testEnvironment().config(),
       logger,
       metrics: createMetrics(),
-      signaler: { signal: async (event) => ({ outcome: 'signalled', workflowId: `screening-${event.purchaseToken}` }) },
+      signaler: { signal: async (event) => ({ outcome: 'signalled', workflowId: workflowIdFor(event.purchaseToken) }) },
       readinessChecks: {},
     });
     const server = await serve(app);

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { signalGroup } from '../../devkit/embedded/managed-process';
 
 export interface Exit {
   code: number | null;
@@ -19,15 +20,8 @@ export function runToExit(command: string, args: string[], options: { cwd: strin
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const signalGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, signal);
-    } catch {
-      // the group has ended
-    }
-  };
-  const interrupt = setTimeout(() => signalGroup('SIGINT'), options.timeoutMs);
-  const kill = setTimeout(() => signalGroup('SIGKILL'), options.timeoutMs + 10_000);
+  const interrupt = setTimeout(() => signalGroup(child.pid!, 'SIGINT'), options.timeoutMs);
+  const kill = setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), options.timeoutMs + 10_000);
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => {

@@ -8,8 +8,8 @@ import { createSingleKeyClient } from '../../src/singlekey/client';
 import { testEnvironment } from './environment';
 import { type SingleKeyStandIn, startSingleKeyStandIn } from '../../devkit/stand-in/server';
 
-export const TEST_FROM = 'Screenings <screenings@example.test>';
-export const TEST_ALERTS = 'ops@example.test';
+const TEST_FROM = 'Screenings <screenings@example.test>';
+const TEST_ALERTS = 'ops@example.test';
 export const TEST_REPORT_LINKS = { publicBaseUrl: 'http://reports.example.test', secret: 'report-link-test-secret', ttlMs: 30 * 24 * 3_600_000 };
 
 /** A worker with the real activities on the test PostgreSQL, SMTP server and a SingleKey stand-in. */

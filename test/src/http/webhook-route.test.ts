@@ -25,7 +25,7 @@ describe('POST /webhooks/singlekey', () => {
     const env = testEnvironment();
     // Mid-rotation: a new secret in front, the one the other suites sign with behind it.
     const config = env.config({
-      TEMPORAL_TASK_QUEUE: 'webhook-api-test',
+      TEMPORAL_TASK_QUEUE: 'webhook-route-test',
       SINGLEKEY_HANDSHAKE_TOKEN: 'portal-token-test',
       SINGLEKEY_WEBHOOK_SECRETS: `${newSecret},${TEST_WEBHOOK_SECRET}`,
     });
@@ -70,7 +70,7 @@ describe('POST /webhooks/singlekey', () => {
     assert.deepEqual(await readBody(response), { received: true, outcome: 'accepted', workflowId: workflowIdFor(token) });
     const description = await client.workflow.getHandle(workflowIdFor(token)).describe();
     assert.equal(description.status.name, 'RUNNING');
-    assert.equal(description.taskQueue, 'webhook-api-test');
+    assert.equal(description.taskQueue, 'webhook-route-test');
   });
 
   it('signals the same workflow again for a second delivery of the same screening', async () => {
