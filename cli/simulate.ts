@@ -5,18 +5,16 @@
  * (the workflow's `status` query) and prints it. Exit 0 when it got there, 1 when not.
  * Defaults fit `npm start` on this machine; see `--help`.
  */
-import { WorkflowNotFoundError } from '@temporalio/client';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { type ScreeningView, statusQuery, workflowIdFor } from '../workflows/messages';
+import { workflowIdFor } from '../workflows/messages';
 import type { Config } from '../src/config';
 import { runEntrypoint, UsageError } from '../src/entrypoint';
 import { startReceiverGate } from '../devkit/simulator/receiver-gate';
-import { formatLimitation, playedIn, type Scenario, scenarioNames, scenarios, type WebhookFormat, webhookFormats } from '../devkit/stand-in/scenarios';
-import { attemptHeader, attemptRow, describeView } from '../devkit/simulator/output';
+import { formatLimitation, playedIn, scenarioNames, scenarios, type WebhookFormat, webhookFormats } from '../devkit/stand-in/scenarios';
+import { awaitEndState } from '../devkit/simulator/await-end-state';
+import { attemptHeader, describeView } from '../devkit/simulator/output';
+import { followDeliveries, readDevToken, requestScreening } from '../devkit/simulator/stand-in-client';
 import { DEFAULT_SPEED } from '../devkit/stand-in/server';
-import type { DeliveryAttempt } from '../devkit/stand-in/webhook-sender';
 import { connectClient } from '../src/temporal/connect';
 
 function usage(config: Config): string {
@@ -95,30 +93,8 @@ runEntrypoint(
 
     const client = await connectClient(temporalAddress, config.temporal.namespace);
     shutdown.add('Temporal client', () => client.connection.close());
-    const handle = client.workflow.getHandle(workflowId);
     const played = playedIn(scenario, format);
-    const until = Date.now() + waitSeconds * 1000;
-    let view: ScreeningView | undefined;
-    let said = '';
-    for (;;) {
-      view = await handle.query(statusQuery).catch((error: unknown) => {
-        if (error instanceof WorkflowNotFoundError) return undefined;
-        throw error;
-      });
-      if (view && scenario.satisfiedBy(view, played)) break;
-      const deadline = view?.nextDeadline;
-      const waiting = view ? `status ${view.status}${deadline ? `, next: ${deadline.kind} at ${deadline.at}` : ''}` : 'no workflow yet';
-      if (waiting !== said) console.log(`waiting for ${scenario.expectedStatus}: ${waiting}`);
-      said = waiting;
-      // Nothing running and the next timer beyond --wait: waiting longer cannot change the answer.
-      if (view && view.effects.pending.length === 0 && deadline && Date.parse(deadline.at) > until) {
-        console.log(`\nThe next step is due after --wait (${waitSeconds} s). The lifecycle durations come from the service's`);
-        console.log('REMINDER_SCHEDULE, SCREENING_EXPIRY and COMPLETION_SLA; start it with seconds-long ones to watch (README, "Walkthrough").');
-        break;
-      }
-      if (Date.now() > until) break;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    const view = await awaitEndState(client.workflow.getHandle(workflowId), scenario, played, waitSeconds);
     const met = view !== undefined && scenario.satisfiedBy(view, played);
     console.log(`\nScreening ${purchaseToken}`);
     if (view) console.log(describeView(view, { status: scenario.expectedStatus, met }));
@@ -143,72 +119,3 @@ runEntrypoint(
   },
   { tool: true },
 );
-
-function readDevToken(config: Config): string {
-  const file = path.join(config.embedded.dataDir, 'singlekey-api-token');
-  if (!existsSync(file)) {
-    throw new UsageError(
-      `No SINGLEKEY_API_TOKEN and no ${file}: start the service with \`npm start\` (or \`npm run stand-in\`) first, with the same DATA_DIR.`,
-    );
-  }
-  return readFileSync(file, 'utf8').trim();
-}
-
-async function requestScreening(
-  singlekeyUrl: string,
-  apiToken: string,
-  play: { scenario: Scenario; format: WebhookFormat; speed: number; callbackUrl: string },
-): Promise<string> {
-  const tenant = `tenant-${Date.now().toString(36)}`;
-  const response = await singlekey(singlekeyUrl, apiToken, '/api/request', {
-    external_customer_id: 'landlord-demo',
-    external_tenant_id: tenant,
-    callback_url: play.callbackUrl,
-    ll_first_name: 'Lena',
-    ll_last_name: 'Landlord',
-    ll_email: 'landlord-demo@example.test',
-    ten_first_name: 'Tomas',
-    ten_last_name: 'Tenant',
-    ten_email: `${tenant}@example.test`,
-    purchase_address: '12 Demo Street, Toronto',
-    tenant_form: true,
-    stand_in_scenario: play.scenario.name,
-    stand_in_format: play.format,
-    stand_in_speed: play.speed,
-  });
-  return (response as { purchase_token: string }).purchase_token;
-}
-
-/** Prints each attempt the stand-in records, until every delivery is settled. */
-async function followDeliveries(singlekeyUrl: string, apiToken: string, purchaseToken: string): Promise<DeliveryAttempt[]> {
-  let printed = 0;
-  for (;;) {
-    const log = (await singlekey(singlekeyUrl, apiToken, `/stand-in/screenings/${purchaseToken}`)) as { finished: boolean; attempts: DeliveryAttempt[] };
-    for (const attempt of log.attempts.slice(printed)) console.log(attemptRow(attempt));
-    printed = log.attempts.length;
-    if (log.finished) return log.attempts;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-async function singlekey(base: string, apiToken: string, route: string, body?: unknown): Promise<unknown> {
-  let response: Response;
-  try {
-    response = await fetch(`${base}${route}`, {
-      method: body ? 'POST' : 'GET',
-      headers: { Authorization: `Token ${apiToken}`, 'Content-Type': 'application/json' },
-      body: body ? JSON.stringify(body) : undefined,
-      signal: AbortSignal.timeout(10_000),
-    });
-  } catch (error) {
-    throw new UsageError(
-      `No SingleKey stand-in answers at ${base} (${(error as Error).message}). ` +
-        '`npm start` runs one when SINGLEKEY_API_URL is unset; otherwise start `npm run stand-in` or pass --singlekey.',
-    );
-  }
-  const answer = (await response.json().catch(() => ({}))) as { errors?: string[]; detail?: string };
-  if (response.status === 401)
-    throw new UsageError(`${base} refused the API token (401): is it the stand-in of this DATA_DIR, or is SINGLEKEY_API_TOKEN set to another one?`);
-  if (!response.ok) throw new UsageError(`${base}${route} answered ${response.status}: ${(answer.errors ?? [answer.detail]).join('; ')}`);
-  return answer;
-}

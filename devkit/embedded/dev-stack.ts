@@ -1,0 +1,99 @@
+/**
+ * The development stack of `npm start`: whatever the configuration leaves unset is started here,
+ * keeping its data under DATA_DIR: a Temporal dev server (TEMPORAL_ADDRESS), PostgreSQL
+ * (DATABASE_URL), a mail sink (SMTP_URL), the SingleKey stand-in (SINGLEKEY_API_URL), and the
+ * development secrets. Each part stops with `shutdown`.
+ */
+import path from 'node:path';
+import { assertWebhookAuthConfigured, type Config } from '../../src/config';
+import type { Logger } from '../../src/logger';
+import type { Shutdown } from '../../src/shutdown';
+import { requireBinary } from '../temporal-binaries';
+import { loadOrCreateDevSecret } from './dev-secret';
+import { startEmbeddedPostgres } from './postgres';
+import { assertPostgresMayEnter } from './postgres-access';
+import { startEmbeddedSingleKey, useDevWebhookCredentials } from './singlekey-stand-in';
+import { startSideBySide } from './start-side-by-side';
+import { startSmtpSink } from './smtp-sink';
+import { startTemporalDevServer } from './temporal-dev-server';
+
+export interface DevStack {
+  temporalAddress: string;
+  databaseUrl: string;
+  smtpUrl: string;
+  /** Label and value lines for the start-up summary: where each part is. */
+  summary: [string, string][];
+}
+
+/** Starts what `config` leaves unset; fills in `config` (secrets, SingleKey URL) as it goes. */
+export async function startDevStack(config: Config, logger: Logger, shutdown: Shutdown): Promise<DevStack> {
+  const summary: [string, string][] = [];
+  const { dataDir } = config.embedded;
+  // Before anything starts or is written to DATA_DIR, so that the run stops with this one message.
+  if (!config.databaseUrl) assertPostgresMayEnter(path.join(dataDir, 'postgres'), 'DATA_DIR');
+
+  summary.push(...useDevWebhookCredentials(config));
+  assertWebhookAuthConfigured(config);
+  config.reportLinks.secret ??= loadOrCreateDevSecret(dataDir, 'report-link-secret', 'rls_dev_').secret;
+
+  const [temporalAddress, databaseUrl] = await startSideBySide([
+    async (signal) => config.temporal.address ?? startDevTemporal(config, logger, shutdown, summary, signal),
+    async (signal) => config.databaseUrl ?? startDevPostgres(config, logger, shutdown, summary, signal),
+  ] as const);
+  if (config.temporal.address) summary.push(['Temporal', `${temporalAddress} (TEMPORAL_ADDRESS)`]);
+  if (config.databaseUrl) summary.push(['PostgreSQL', 'DATABASE_URL']);
+
+  let smtpUrl = config.smtpUrl;
+  if (!smtpUrl) {
+    const sink = await startSmtpSink({
+      folder: path.join(dataDir, 'mail'),
+      port: config.embedded.smtpPort,
+      onMail: (mail) => logger.info({ to: mail.to, subject: mail.subject, file: mail.file }, 'mail kept in the development sink'),
+    });
+    shutdown.add('mail sink', sink.stop);
+    smtpUrl = sink.url;
+    summary.push(['Mail', `${sink.url}, messages kept as .eml in ${sink.folder}`]);
+  } else {
+    summary.push(['Mail', 'SMTP_URL']);
+  }
+  if (config.singlekey.apiUrl) {
+    summary.push(['SingleKey', `${config.singlekey.apiUrl} (SINGLEKEY_API_URL)`]);
+  } else {
+    const standIn = await startEmbeddedSingleKey(config, logger);
+    shutdown.add('SingleKey stand-in', standIn.close);
+    config.singlekey.apiUrl = standIn.url;
+    summary.push(['SingleKey', `${standIn.url}  (local stand-in that plays screenings: see the README's walkthrough)`]);
+  }
+  return { temporalAddress, databaseUrl, smtpUrl, summary };
+}
+
+async function startDevTemporal(config: Config, logger: Logger, shutdown: Shutdown, summary: [string, string][], signal: AbortSignal) {
+  const t0 = Date.now();
+  logger.info('starting Temporal dev server ...');
+  const server = await startTemporalDevServer({
+    cliPath: requireBinary('cli', config),
+    dir: path.join(config.embedded.dataDir, 'temporal'),
+    port: config.embedded.temporalPort,
+    uiPort: config.embedded.temporalUiPort,
+    namespace: config.temporal.namespace,
+    signal,
+  });
+  shutdown.add('Temporal dev server', server.stop);
+  logger.info({ address: server.address, ms: Date.now() - t0 }, 'Temporal dev server ready');
+  summary.push(['Temporal', `${server.address} (log: ${server.logFile})`], ['Web UI', server.uiUrl ?? '']);
+  return server.address;
+}
+
+async function startDevPostgres(config: Config, logger: Logger, shutdown: Shutdown, summary: [string, string][], signal: AbortSignal) {
+  const t0 = Date.now();
+  logger.info('starting PostgreSQL ...');
+  const postgres = await startEmbeddedPostgres({
+    dir: path.join(config.embedded.dataDir, 'postgres'),
+    port: config.embedded.postgresPort,
+    signal,
+  });
+  shutdown.add('PostgreSQL', postgres.stop);
+  logger.info({ ms: Date.now() - t0 }, 'PostgreSQL ready');
+  summary.push(['PostgreSQL', `${postgres.url}  (psql "${postgres.url}")`]);
+  return postgres.url;
+}

@@ -1,0 +1,79 @@
+/** The simulator's side of the SingleKey stand-in's API: ask for a screening, follow its deliveries. */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../../src/config';
+import { UsageError } from '../../src/entrypoint';
+import type { Scenario, WebhookFormat } from '../stand-in/scenarios';
+import type { DeliveryAttempt } from '../stand-in/webhook-sender';
+import { attemptRow } from './output';
+
+/** The stand-in's API token that `npm start` (or `npm run stand-in`) keeps in DATA_DIR. */
+export function readDevToken(config: Config): string {
+  const file = path.join(config.embedded.dataDir, 'singlekey-api-token');
+  if (!existsSync(file)) {
+    throw new UsageError(
+      `No SINGLEKEY_API_TOKEN and no ${file}: start the service with \`npm start\` (or \`npm run stand-in\`) first, with the same DATA_DIR.`,
+    );
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** Asks the stand-in for a screening that plays `scenario` to `callbackUrl`; answers its purchase token. */
+export async function requestScreening(
+  singlekeyUrl: string,
+  apiToken: string,
+  play: { scenario: Scenario; format: WebhookFormat; speed: number; callbackUrl: string },
+): Promise<string> {
+  const tenant = `tenant-${Date.now().toString(36)}`;
+  const response = await singlekey(singlekeyUrl, apiToken, '/api/request', {
+    external_customer_id: 'landlord-demo',
+    external_tenant_id: tenant,
+    callback_url: play.callbackUrl,
+    ll_first_name: 'Lena',
+    ll_last_name: 'Landlord',
+    ll_email: 'landlord-demo@example.test',
+    ten_first_name: 'Tomas',
+    ten_last_name: 'Tenant',
+    ten_email: `${tenant}@example.test`,
+    purchase_address: '12 Demo Street, Toronto',
+    tenant_form: true,
+    stand_in_scenario: play.scenario.name,
+    stand_in_format: play.format,
+    stand_in_speed: play.speed,
+  });
+  return (response as { purchase_token: string }).purchase_token;
+}
+
+/** Prints each attempt the stand-in records, until every delivery is settled. */
+export async function followDeliveries(singlekeyUrl: string, apiToken: string, purchaseToken: string): Promise<DeliveryAttempt[]> {
+  let printed = 0;
+  for (;;) {
+    const log = (await singlekey(singlekeyUrl, apiToken, `/stand-in/screenings/${purchaseToken}`)) as { finished: boolean; attempts: DeliveryAttempt[] };
+    for (const attempt of log.attempts.slice(printed)) console.log(attemptRow(attempt));
+    printed = log.attempts.length;
+    if (log.finished) return log.attempts;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function singlekey(base: string, apiToken: string, route: string, body?: unknown): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(`${base}${route}`, {
+      method: body ? 'POST' : 'GET',
+      headers: { Authorization: `Token ${apiToken}`, 'Content-Type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    throw new UsageError(
+      `No SingleKey stand-in answers at ${base} (${(error as Error).message}). ` +
+        '`npm start` runs one when SINGLEKEY_API_URL is unset; otherwise start `npm run stand-in` or pass --singlekey.',
+    );
+  }
+  const answer = (await response.json().catch(() => ({}))) as { errors?: string[]; detail?: string };
+  if (response.status === 401)
+    throw new UsageError(`${base} refused the API token (401): is it the stand-in of this DATA_DIR, or is SINGLEKEY_API_TOKEN set to another one?`);
+  if (!response.ok) throw new UsageError(`${base}${route} answered ${response.status}: ${(answer.errors ?? [answer.detail]).join('; ')}`);
+  return answer;
+}
