@@ -13,7 +13,7 @@
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Activities } from '../activities';
 import { type Config, loadConfig } from '../src/config';
@@ -162,6 +162,8 @@ async function record(
           runs.unshift(await env.client.workflow.getHandle(workflowIdFor(token), previous).fetchHistory());
         }
         if (scenario.repeats && runs.length < 2) throw new Error(`${name}: the screening never continued as new; raise its repeats`);
+        // A chain may hand over more or fewer times than when it was last recorded: no stale runs kept.
+        for (const file of readdirSync(dir)) if (new RegExp(`^${name}(-run-\\d+)?\\.json$`).test(file)) rmSync(path.join(dir, file));
         if (runs.length === 1) save(name, runs[0]!);
         else runs.forEach((run, i) => save(`${name}-run-${i + 1}`, run));
       }
