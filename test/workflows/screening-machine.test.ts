@@ -133,6 +133,13 @@ describe('screening state machine', () => {
       assert.deepEqual(nextDeadline(step.state, durations), { kind: 'close', at: '2026-12-07T01:00:00.000Z' });
     });
 
+    it('restarts the dedupe window when an expired screening completes after all', () => {
+      const { state } = run([delivery('invite.sent'), { kind: 'expiry_due' }]);
+      const completed = transition(state, delivery('screening.completed'), '2026-12-06T12:00:00.000Z').state;
+      assert.equal(statusOf(completed), 'completed');
+      assert.deepEqual(nextDeadline(completed, durations), { kind: 'close', at: '2026-12-07T03:00:00.000Z' });
+    });
+
     it('sends no reminder once the form was opened', () => {
       const { state } = run([delivery('invite.sent'), delivery('form.opened')]);
       assert.equal(nextDeadline(state, durations)?.kind, 'expiry');
@@ -233,6 +240,13 @@ describe('screening state machine', () => {
       const after = run([settled('reconcile', { kind: 'failed' })], state);
       assert.equal(statusOfEffect(after.state, 'reconcile'), 'superseded');
       assert.ok(!keys(after.started).includes('alert_team:reconciliation_gave_up'), 'no false "gave up" alert');
+    });
+
+    it('does not tell the landlord a completed screening could not be completed', () => {
+      const { state, started } = run([delivery('screening.completed'), delivery('screening.failed', { failure: { reason: 'timeout', recoverable: false } })]);
+      assert.equal(statusOf(state), 'completed');
+      assert.equal(statusOfEffect(state, 'notify_landlord:failed'), 'superseded');
+      assert.ok(keys(started).includes('alert_team:failed'), 'the team still hears of the failure');
     });
 
     it('ignores a second outcome for an effect that already settled', () => {
