@@ -354,34 +354,16 @@ function earliest<K extends string>(moments: Partial<Record<K, string>>, key: K,
 /** The screening as activities and the read model see it: its facts and status, no machine bookkeeping. */
 export function snapshotOf(state: ScreeningState): ScreeningSnapshot {
   const {
-    purchaseToken,
-    externalCustomerId,
-    externalTenantId,
-    externalDealId,
-    externalListingId,
-    tenant,
-    landlord,
-    score,
-    recommendation,
-    links,
-    formUrl,
-    failure,
-    moments,
+    inviteType: _inviteType,
+    scoreFrom: _scoreFrom,
+    clock: _clock,
+    appliedKeys: _appliedKeys,
+    effects: _effects,
+    timeline: _timeline,
+    version,
+    duplicatesIgnored: _duplicatesIgnored,
+    bookkeepingFailed: _bookkeepingFailed,
+    ...facts
   } = state;
-  const facts = {
-    purchaseToken,
-    externalCustomerId,
-    externalTenantId,
-    externalDealId,
-    externalListingId,
-    tenant,
-    landlord,
-    score,
-    recommendation,
-    links,
-    formUrl,
-    failure,
-    moments,
-  };
-  return { ...facts, status: statusOf(state), version: state.version };
+  return { ...facts, status: statusOf(state), version };
 }
