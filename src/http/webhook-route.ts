@@ -37,7 +37,7 @@ export function registerWebhookRoute(router: Router, deps: Deps): void {
     try {
       await receive(ctx, deps, seconds);
     } catch (error) {
-      if (error instanceof HttpError) deps.metrics.deliveries.inc({ event: 'none', outcome: 'rejected', reason: error.code });
+      if (error instanceof HttpError) deps.metrics.deliveries.inc({ event: 'none', outcome: 'rejected', reason: error.reason });
       throw error;
     } finally {
       deps.metrics.requestSeconds.observe({ status: String(ctx.status) }, seconds());
@@ -73,13 +73,18 @@ async function receive(ctx: Context, deps: Deps, seconds: () => number): Promise
   );
   if (!auth.ok) {
     log.warn({ outcome: 'rejected', code: auth.code, reason: auth.reason, bytes: rawBody.length, ms: ms() }, 'webhook rejected');
-    throw new HttpError(401, auth.code, 'delivery could not be authenticated');
+    throw unauthenticated(auth.code);
   }
   // Which secret verified it: a rotation is complete when the old one's count stops moving.
   deps.metrics.authenticated.inc({ method: auth.method, secret: auth.method === 'hmac' ? String(auth.secretIndex) : '' });
 
   const pt = ctx.query.pt;
-  const parsed = parseDelivery(rawBody, { receivedAt: new Date(), queryPurchaseToken: Array.isArray(pt) ? pt[0] : pt });
+  const parsed = parseDelivery(rawBody, { receivedAt: new Date(), queryPurchaseToken: Array.isArray(pt) ? pt[0] : pt, authenticatedBy: auth.method });
+  if (!parsed.ok && parsed.code === 'handshake_not_for_this_shape') {
+    // The portal's static token vouches for portal deliveries only, never for an envelope that could, say, name a new landlord e-mail.
+    log.warn({ outcome: 'rejected', code: parsed.code, ms: ms() }, 'webhook rejected: Handshake-Token on a body that is not a portal delivery');
+    throw unauthenticated(parsed.code);
+  }
   if (!parsed.ok) {
     log.warn({ outcome: 'rejected', code: parsed.code, issues: parsed.issues.map((i) => i.path), ms: ms() }, 'webhook invalid');
     throw new HttpError(400, parsed.code, 'delivery is not a valid SingleKey webhook', parsed.issues);
@@ -120,6 +125,14 @@ async function receive(ctx: Context, deps: Deps, seconds: () => number): Promise
   deps.metrics.deliveries.inc({ event: event.type, outcome, reason: '' });
   log.info({ ...logFields, outcome, workflowId: result.workflowId, ms: ms() }, `webhook ${outcome}`);
   ctx.body = { received: true, outcome, workflowId: result.workflowId };
+}
+
+/**
+ * Every authentication failure gets the same answer, so a caller cannot tell a good signature with a
+ * stale timestamp from a bad signature; the precise reason goes to the log and the metrics.
+ */
+function unauthenticated(reason: string): HttpError {
+  return new HttpError(401, 'unauthenticated', 'delivery could not be authenticated', undefined, reason);
 }
 
 async function logDelivery(deps: Deps, record: DeliveryLogEntry): Promise<void> {

@@ -12,7 +12,7 @@ export type ParseResult =
   | { ok: true; event: ScreeningEvent }
   /** Authentic and well-formed, but an event this service does not act on: acknowledge, do nothing. */
   | { ok: true; unknown: { sourceEvent: string; purchaseToken: string; dedupeKey: string } }
-  | { ok: false; code: 'invalid_json' | 'invalid_payload' | 'purchase_token_mismatch'; issues: ParseIssue[] };
+  | { ok: false; code: 'invalid_json' | 'invalid_payload' | 'purchase_token_mismatch' | 'handshake_not_for_this_shape'; issues: ParseIssue[] };
 
 const envelopeTypes: Record<string, ScreeningEventType> = {
   'invite.sent': 'invite.sent',
@@ -46,8 +46,11 @@ const momentField: Partial<Record<ScreeningEventType, keyof EnvelopeData>> = {
 /**
  * Turns the raw bytes of an authenticated delivery into one `ScreeningEvent`, whichever shape it
  * came in. `queryPurchaseToken` is the `?pt=` of the request URL, which must agree with the body.
+ * What authenticated it limits what it may be: the portal's `Handshake-Token` vouches only for the
+ * portal shape; a signed delivery names its purchase token inside the signed bytes, never only in
+ * the (unsigned) URL.
  */
-export function parseDelivery(rawBody: Buffer, options: { receivedAt: Date; queryPurchaseToken?: string }): ParseResult {
+export function parseDelivery(rawBody: Buffer, options: { receivedAt: Date; queryPurchaseToken?: string; authenticatedBy: 'hmac' | 'handshake' }): ParseResult {
   let json: unknown;
   try {
     json = JSON.parse(rawBody.toString('utf8'));
@@ -65,12 +68,18 @@ export function parseDelivery(rawBody: Buffer, options: { receivedAt: Date; quer
   }
 
   const isPortal = typeof json === 'object' && json !== null && 'detail' in json && !('event' in json);
+  if (!isPortal && options.authenticatedBy === 'handshake') {
+    return { ok: false, code: 'handshake_not_for_this_shape', issues: [{ path: '', message: 'Handshake-Token authenticates partner-portal deliveries only' }] };
+  }
   if (isPortal) {
     const parsed = portalSchema.safeParse(json);
     if (!parsed.success) return invalid(parsed.error);
     const body = parsed.data;
-    const purchaseToken = body.purchase_token ?? queryToken;
-    if (!purchaseToken) return { ok: false, code: 'invalid_payload', issues: [{ path: 'purchase_token', message: 'required (in the body or as ?pt=)' }] };
+    const purchaseToken = options.authenticatedBy === 'hmac' ? body.purchase_token : (body.purchase_token ?? queryToken);
+    if (!purchaseToken) {
+      const where = options.authenticatedBy === 'hmac' ? 'in the signed body' : 'in the body or as ?pt=';
+      return { ok: false, code: 'invalid_payload', issues: [{ path: 'purchase_token', message: `required (${where})` }] };
+    }
     if (queryToken && body.purchase_token && queryToken !== body.purchase_token) return mismatch();
     const type = portalTypes[body.detail.toLowerCase()];
     if (!type) return { ok: true, unknown: { sourceEvent: body.detail, purchaseToken, dedupeKey: dedupeFromBody } };

@@ -17,7 +17,10 @@ function receive(delivery: { body: string; headers: Record<string, string> }, qu
     },
     { secrets: [secret], handshakeToken: 'portal-token', toleranceSeconds: 300 },
   );
-  return { auth, parsed: parseDelivery(rawBody, { receivedAt: new Date('2026-11-29T20:00:00.000Z'), queryPurchaseToken }) };
+  return {
+    auth,
+    parsed: parseDelivery(rawBody, { receivedAt: new Date('2026-11-29T20:00:00.000Z'), queryPurchaseToken, authenticatedBy: auth.ok ? auth.method : 'hmac' }),
+  };
 }
 
 describe('test builders', () => {

@@ -58,7 +58,8 @@ async function waitForFinish(standIn: SingleKeyStandIn, purchaseToken: string) {
 
 /** The service's own parser must turn the bytes into a lifecycle event (not an unknown one, not an error). */
 function parsedEvent(body: Buffer, queryPurchaseToken?: string) {
-  const parsed = parseDelivery(body, { receivedAt: new Date(), queryPurchaseToken });
+  // Portal deliveries come with ?pt= and the Handshake-Token; the others are signed.
+  const parsed = parseDelivery(body, { receivedAt: new Date(), queryPurchaseToken, authenticatedBy: queryPurchaseToken ? 'handshake' : 'hmac' });
   if (!parsed.ok || !('event' in parsed)) throw new Error(`not a lifecycle event: ${JSON.stringify(parsed)}`);
   return parsed.event;
 }

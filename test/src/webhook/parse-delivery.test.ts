@@ -7,8 +7,14 @@ import * as build from '../../../devkit/builders';
 const receivedAt = new Date('2026-11-29T20:00:00.000Z');
 const token = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6';
 
-function parse(body: unknown, queryPurchaseToken?: string): ParseResult {
-  return parseDelivery(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), { receivedAt, queryPurchaseToken });
+/** Parses `body` as authenticated the way SingleKey sends that shape: the portal's by Handshake-Token, the others signed. */
+function parse(body: unknown, queryPurchaseToken?: string, authenticatedBy?: 'hmac' | 'handshake'): ParseResult {
+  const portal = typeof body === 'object' && body !== null && 'detail' in body;
+  return parseDelivery(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), {
+    receivedAt,
+    queryPurchaseToken,
+    authenticatedBy: authenticatedBy ?? (portal ? 'handshake' : 'hmac'),
+  });
 }
 
 function event(body: unknown, queryPurchaseToken?: string): ScreeningEvent {
@@ -179,6 +185,24 @@ describe('parseDelivery', () => {
     it('takes the purchase token from ?pt= when the body has none', () => {
       const { purchase_token: _omitted, ...body } = portal('Report Complete');
       assert.equal(event(body, token).purchaseToken, token);
+    });
+
+    it("takes a signed portal delivery's purchase token only from the signed body, never from ?pt= alone", () => {
+      const { purchase_token: _omitted, ...body } = portal('Report Complete');
+      const result = parse(body, token, 'hmac');
+      assert.ok(!result.ok && result.code === 'invalid_payload', JSON.stringify(result));
+      assert.match(result.issues[0]!.message, /signed body/);
+    });
+  });
+
+  describe('what the authentication vouches for', () => {
+    it("refuses an envelope authenticated by the portal's Handshake-Token (it could name a new landlord e-mail)", () => {
+      const result = parse(envelope('invite.sent', { landlord_email: 'attacker@example.test' }), undefined, 'handshake');
+      assert.ok(!result.ok && result.code === 'handshake_not_for_this_shape', JSON.stringify(result));
+    });
+
+    it('accepts a signed envelope as before', () => {
+      assert.equal(event(envelope('invite.sent', {})).type, 'invite.sent');
     });
   });
 
