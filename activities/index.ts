@@ -99,6 +99,10 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks }: A
     },
 
     async remindTenant(input: { index: number; screening: ScreeningSnapshot }): Promise<SendOutcome> {
+      // The machine stops reminders once the tenant is past the invitation; checked again here, at
+      // send time, because the read model may know that before the snapshot this attempt was given.
+      const current = (await db('screenings').where({ purchase_token: input.screening.purchaseToken }).first('status')) as { status: string } | undefined;
+      if (current && current.status !== 'invited') return { outcome: 'not_needed' };
       return send({
         purchaseToken: input.screening.purchaseToken,
         kind: `tenant_reminder_${input.index}`,

@@ -4,7 +4,11 @@ import type { Db } from '../src/db/connection';
 import { failureTypes } from '../workflows/messages';
 import type { MailContent } from './mail-templates';
 
-export type SendOutcome = { outcome: 'sent'; messageId: string } | { outcome: 'skipped_no_recipient' };
+export type SendOutcome =
+  | { outcome: 'sent'; messageId: string }
+  | { outcome: 'skipped_no_recipient' }
+  /** The e-mail became pointless before it was sent (a reminder to a tenant who has moved on). */
+  | { outcome: 'not_needed' };
 
 export interface Sender {
   db: Db;
@@ -13,10 +17,20 @@ export interface Sender {
 }
 
 /**
- * Sends one e-mail per (screening, kind), whatever Temporal retries: the ledger row is written
- * `pending` before sending and `sent` after. A repeat after `sent` sends nothing; a retry after a
- * crash between the two re-sends the same message with the same Message-ID
- * (`<kind.purchase_token@domain>`), which mail clients show once.
+ * How long an attempt owns an e-mail once it has claimed it: longer than any one SMTP conversation
+ * can last (`SMTP_TIMEOUTS_MS`) and than the activity's start-to-close timeout, so a retry, or an
+ * effect started again after continue-as-new, never sends next to an attempt still talking to the
+ * server. A claim left by a crashed worker expires, and the next attempt sends (same Message-ID).
+ */
+export const SEND_CLAIM_MS = 120_000;
+
+/**
+ * Sends one e-mail per (screening, kind), whatever Temporal retries or restarts. The ledger row is
+ * *claimed* in one UPDATE (`sending` until `claimed_until`) before the SMTP conversation and marked
+ * `sent` after it. An attempt that finds the e-mail sent sends nothing; one that finds a live claim
+ * fails retryably (`MailBeingSent`) without sending; a retry after a crash between sending and
+ * marking re-sends the same message with the same Message-ID (`<kind.purchase_token@domain>`),
+ * which mail clients show once.
  */
 export async function sendOnce(
   sender: Sender,
@@ -29,18 +43,46 @@ export async function sendOnce(
     .insert({ ...key, recipient: mail.to ?? null, message_id: messageId, status: mail.to ? 'pending' : 'skipped_no_recipient' })
     .onConflict(['purchase_token', 'kind'])
     .ignore();
-  const row = (await db('notifications').where(key).first()) as { status: string; error: string | null };
+  const claimable = (query: ReturnType<Db>) =>
+    query
+      .where(key)
+      .andWhere((q) =>
+        q
+          .whereIn('status', ['pending', 'skipped_no_recipient'])
+          .orWhere((expired) => expired.where('status', 'sending').andWhere('claimed_until', '<', db.fn.now())),
+      );
+  if (!mail.to) {
+    const skipped = await claimable(db('notifications')).update({ status: 'skipped_no_recipient', claimed_until: null, updated_at: db.fn.now() });
+    if (skipped > 0) return { outcome: 'skipped_no_recipient' };
+  } else {
+    const claimed = await claimable(db('notifications')).update({
+      status: 'sending',
+      claimed_until: db.raw(`now() + make_interval(secs => ?)`, [SEND_CLAIM_MS / 1000]),
+      recipient: mail.to,
+      attempts: db.raw('attempts + 1'),
+      updated_at: db.fn.now(),
+    });
+    if (claimed > 0) return send(sender, mail, key, messageId);
+  }
+  const row = (await db('notifications').where(key).first()) as { status: string; error: string | null; claimed_until: Date | null };
   if (row.status === 'sent') return { outcome: 'sent', messageId };
   if (row.status === 'failed') {
     throw ApplicationFailure.create({ type: failureTypes.mailRejected, nonRetryable: true, message: `refused earlier: ${row.error ?? ''}` });
   }
-  if (!mail.to) {
-    await db('notifications').where(key).update({ status: 'skipped_no_recipient', updated_at: db.fn.now() });
-    return { outcome: 'skipped_no_recipient' };
-  }
-  await db('notifications')
-    .where(key)
-    .update({ status: 'pending', recipient: mail.to, attempts: db.raw('attempts + 1'), updated_at: db.fn.now() });
+  throw ApplicationFailure.create({
+    type: failureTypes.mailBeingSent,
+    message: `another attempt is sending this e-mail (claimed until ${row.claimed_until?.toISOString() ?? '?'}); retrying later`,
+  });
+}
+
+/** The SMTP conversation of a claimed e-mail, and the ledger's answer to it. */
+async function send(
+  sender: Sender,
+  mail: { to: string | undefined; content: MailContent },
+  key: { purchase_token: string; kind: string },
+  messageId: string,
+): Promise<SendOutcome> {
+  const { db } = sender;
   try {
     await sender.mailer.sendMail({ from: sender.from, to: mail.to, messageId, ...mail.content });
   } catch (error) {
@@ -49,11 +91,11 @@ export async function sendOnce(
     const message = (error as Error).message.slice(0, 1000);
     await db('notifications')
       .where(key)
-      .update({ status: permanent ? 'failed' : 'pending', error: message, updated_at: db.fn.now() });
+      .update({ status: permanent ? 'failed' : 'pending', claimed_until: null, error: message, updated_at: db.fn.now() });
     if (permanent) throw ApplicationFailure.create({ type: failureTypes.mailRejected, nonRetryable: true, message, cause: error as Error });
     throw error;
   }
-  await db('notifications').where(key).update({ status: 'sent', sent_at: db.fn.now(), error: null, updated_at: db.fn.now() });
+  await db('notifications').where(key).update({ status: 'sent', claimed_until: null, sent_at: db.fn.now(), error: null, updated_at: db.fn.now() });
   return { outcome: 'sent', messageId };
 }
 

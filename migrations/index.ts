@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as screenings from './20261129_001_screenings';
 import * as lifecycle from './20261129_002_lifecycle';
 import * as ledgers from './20261129_003_ledgers';
+import * as sendClaims from './20261130_004_send_claims';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list works under tsx,
@@ -11,6 +12,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129_001_screenings': screenings,
   '20261129_002_lifecycle': lifecycle,
   '20261129_003_ledgers': ledgers,
+  '20261130_004_send_claims': sendClaims,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

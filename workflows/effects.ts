@@ -36,7 +36,8 @@ const reconciliation = proxyActivities<Activities>({
   scheduleToCloseTimeout: '12 hours',
 });
 
-const sent = (outcome: SendOutcome): EffectResult => (outcome.outcome === 'skipped_no_recipient' ? { kind: 'no_recipient' } : { kind: 'done' });
+const sent = (outcome: SendOutcome): EffectResult =>
+  outcome.outcome === 'skipped_no_recipient' ? { kind: 'no_recipient' } : outcome.outcome === 'not_needed' ? { kind: 'cancelled' } : { kind: 'done' };
 
 /** Runs one effect against `screening` as it stands now; a failure or cancellation rejects. */
 export async function runEffect(effect: Effect, screening: ScreeningSnapshot): Promise<EffectResult> {

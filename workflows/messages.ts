@@ -66,6 +66,9 @@ export type Effect =
   | { kind: 'fetch_report'; scope: (typeof reportScopes)[number] }
   | { kind: 'reconcile' };
 
+/** The effects that send an e-mail (through the send ledger). */
+export const isEmail = (effect: Effect): boolean => effect.kind === 'notify_landlord' || effect.kind === 'remind_tenant' || effect.kind === 'alert_team';
+
 /** An effect's key, unique per screening: `notify_landlord:completed`, `remind_tenant:1`, `reconcile`. */
 export function effectKey(effect: Effect): string {
   switch (effect.kind) {
@@ -94,6 +97,8 @@ export const failureTypes = {
   reportNotReady: 'ReportNotReady',
   /** The SMTP server refused the message for good (5xx). */
   mailRejected: 'MailRejected',
+  /** Another attempt holds the send ledger's claim on this e-mail and may be sending it now: retried. */
+  mailBeingSent: 'MailBeingSent',
 } as const;
 
 /** What the workflow knows about a screening beyond its parties. */

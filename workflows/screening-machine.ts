@@ -29,7 +29,7 @@ export type EffectResult =
   | { kind: 'done'; report?: { score?: number; reportUrl?: string } }
   /** An e-mail with nobody to send it to yet. */
   | { kind: 'no_recipient' }
-  /** Cancelled because the machine asked for it. */
+  /** Cancelled because the machine asked for it, or found pointless by the activity itself. */
   | { kind: 'cancelled' }
   /** Failed for good (retries exhausted, or a non-retryable failure). */
   | { kind: 'failed' };

@@ -14,12 +14,24 @@ import {
 import { type CarriedState, parseCarriedState } from './carried-state';
 import { durationsOf } from './durations';
 import { bookkeeping, runEffect } from './effects';
-import { type DeliveryLogEntry, type Effect, effectKey, screeningEventSignal, type ScreeningView, type ScreeningWorkflowInput, statusQuery } from './messages';
+import {
+  type DeliveryLogEntry,
+  type Effect,
+  effectKey,
+  isEmail,
+  screeningEventSignal,
+  type ScreeningView,
+  type ScreeningWorkflowInput,
+  statusQuery,
+} from './messages';
 import { countTransition } from './screening-metrics';
 import { inputForDeadline, nextDeadline } from './screening-deadlines';
 import { initialState, type MachineInput, snapshotOf, type ScreeningState, transition } from './screening-machine';
 import { deliveryLogEntryOf, detailsOf, searchAttributesOf } from './screening-publication';
 import { viewOf } from './screening-view';
+
+/** How long continue-as-new waits for e-mails in flight: the e-mail activity's timeout plus a retry. */
+const HAND_OVER_MAIL_WAIT = '1 minute';
 
 /**
  * One screening, for its whole life: a thin interpreter of the pure state machine. It applies each
@@ -112,8 +124,11 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
     const deadline = nextDeadline(state, durations);
     const waitMs = deadline ? Math.max(1, Date.parse(deadline.at) - Date.now()) : undefined;
     if (workflowInfo().continueAsNewSuggested) {
-      // Running work is handed over rather than awaited (a flood of deliveries keeps some always
-      // running): the next run starts the running effects again, and they are idempotent.
+      // E-mails in flight finish in this run rather than start again in the next (bounded: a stuck
+      // one is handed over, and the send ledger's claim keeps it single). Other running work is
+      // handed over: the next run starts it again, and it is idempotent.
+      const mailing = () => [...scopes.keys()].some((key) => isEmail(state.effects[key]!.effect));
+      if (mailing()) await condition(() => !mailing(), HAND_OVER_MAIL_WAIT);
       await condition(allHandlersFinished);
       while (queue.length > 0) apply(queue.shift()!);
       const handOver: CarriedState = { version: 1, state, deliveryLog: [...[...writing].flat(), ...deliveryLog] };

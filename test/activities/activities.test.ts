@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import type { Transporter } from 'nodemailer';
 import { createActivities } from '../../activities';
 import { createDb, type Db, migrateLatest } from '../../src/db/connection';
-import { createMailer } from '../../src/mail/mailer';
+import net from 'node:net';
+import { createMailer, SMTP_TIMEOUTS_MS } from '../../src/mail/mailer';
 import { createSingleKeyClient } from '../../src/singlekey/client';
 import { failureTypes } from '../../workflows/messages';
 import type { ScreeningSnapshot } from '../../workflows/messages';
@@ -45,6 +46,7 @@ describe('activities', () => {
 
   afterEach(() => {
     smtp.mode = 'accept';
+    smtp.delayMs = 0;
   });
 
   after(async () => {
@@ -192,6 +194,64 @@ describe('activities', () => {
       await activities.notifyLandlord({ milestone: 'completed', screening: completed(token) });
       assert.equal(receivedBy(`${token}@landlord.test`).length, 1);
       assert.equal((await ledger(token)).attempts, 3);
+    });
+
+    it('sends once when two attempts overlap against a slow SMTP server: the second finds the claim and fails retryably', async () => {
+      const token = uniqueToken();
+      smtp.delayMs = 1_500;
+      const first = activities.notifyLandlord({ milestone: 'completed', screening: completed(token) });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await assert.rejects(activities.notifyLandlord({ milestone: 'completed', screening: completed(token) }), (error: unknown) => {
+        assert.ok(error instanceof ApplicationFailure);
+        assert.equal(error.type, failureTypes.mailBeingSent);
+        assert.equal(error.nonRetryable, false);
+        return true;
+      });
+      assert.equal((await first).outcome, 'sent');
+      assert.equal(receivedBy(`${token}@landlord.test`).length, 1);
+      assert.equal((await ledger(token)).attempts, 1);
+    });
+
+    it('takes over a claim that expired (a worker died mid-send) and sends with the same Message-ID', async () => {
+      const token = uniqueToken();
+      await db('notifications').insert({
+        purchase_token: token,
+        kind: 'landlord_completed',
+        recipient: `${token}@landlord.test`,
+        message_id: 'x',
+        status: 'sending',
+        attempts: 1,
+        claimed_until: new Date(Date.now() - 1_000),
+      });
+      await activities.notifyLandlord({ milestone: 'completed', screening: completed(token) });
+      assert.deepEqual(
+        receivedBy(`${token}@landlord.test`).map((mail) => mail.messageId),
+        [`<landlord_completed.${token}@example.test>`],
+      );
+      assert.equal((await ledger(token)).status, 'sent');
+    });
+
+    it('gives up on an SMTP server that never greets within its time limit, well inside the activity timeout', async () => {
+      const silent = net.createServer(() => undefined);
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const stuck = createMailer(`smtp://127.0.0.1:${(silent.address() as net.AddressInfo).port}`);
+      const started = Date.now();
+      try {
+        await assert.rejects(stuck.sendMail({ from: 'a@example.test', to: 'b@example.test', text: 'x' }));
+        assert.ok(Date.now() - started < 30_000 - 5_000, `took ${Date.now() - started} ms`);
+        assert.ok(Date.now() - started >= SMTP_TIMEOUTS_MS.greeting - 500, 'the greeting limit, not an earlier failure');
+      } finally {
+        stuck.close();
+        silent.close();
+      }
+    });
+
+    it('does not remind a tenant who has moved on since the reminder was started (checked at send time)', async () => {
+      const token = uniqueToken();
+      await activities.recordScreening(snapshot(token, 2, 'form_opened'));
+      const outcome = await activities.remindTenant({ index: 1, screening: snapshot(token, 1, 'invited', { tenant: { email: `${token}@tenant.test` } }) });
+      assert.deepEqual(outcome, { outcome: 'not_needed' });
+      assert.equal(receivedBy(`${token}@tenant.test`).length, 0);
     });
 
     it('reminds the tenant with the form URL', async () => {

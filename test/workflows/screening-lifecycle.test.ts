@@ -7,6 +7,7 @@ import { createScreeningSignaler } from '../../src/temporal/screening-signaler';
 import { type ScreeningEvent, statusQuery, workflowIdFor } from '../../workflows/messages';
 import { screeningEvent, uniqueToken } from '../../devkit/builders';
 import { SUGGEST_CONTINUE_AS_NEW_AT, testEnvironment } from '../support/environment';
+import { startControllableSmtp } from '../support/controllable-smtp';
 import { eventually, mailsTo, startScreeningWorker } from '../support/screening-worker';
 
 /** Whole lifecycles on the real dev server: reordering, duplicates, continue-as-new. */
@@ -92,5 +93,42 @@ describe('screening lifecycle on the dev server', function () {
     const latest = await handle.describe();
     assert.notEqual(latest.runId, first.runId, 'expected at least one continue-as-new');
     assert.ok((latest.historyLength ?? 0) < SUGGEST_CONTINUE_AS_NEW_AT * 1.5, `history of the current run: ${latest.historyLength}`);
+  });
+
+  it('lets an e-mail in flight finish before continuing as new, rather than starting it again in the next run', async () => {
+    const slowSmtp = await startControllableSmtp();
+    slowSmtp.delayMs = 8_000;
+    const slowQueue = `${taskQueue}-slow-smtp`;
+    const slowWorker = await startScreeningWorker(connection, slowQueue, { smtpUrl: slowSmtp.url });
+    try {
+      const token = uniqueToken();
+      const slowSignaler = createScreeningSignaler(client, { taskQueue: slowQueue, lifecycle: loadConfig({}).lifecycle });
+      const submitted = event(token, 'screening.submitted', { landlord: { email: `${token}@landlord.test` } });
+      await slowSignaler.signal(submitted);
+      // Enough repeats for Temporal to suggest continue-as-new while the e-mail is still being sent.
+      for (let i = 0; i < 600; i += 1) await slowSignaler.signal(submitted);
+      const handle = client.workflow.getHandle(workflowIdFor(token));
+      const view = await eventually(
+        () => handle.query(statusQuery),
+        (v) => v.duplicatesIgnored === 600 && v.effects.done.includes('notify_landlord:submitted'),
+        90_000,
+      );
+      assert.equal(view.status, 'submitted');
+
+      const scheduled: string[] = [];
+      let runs = 0;
+      for await (const run of client.workflow.list({ query: `WorkflowId = "${workflowIdFor(token)}"` })) {
+        runs += 1;
+        const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+        for (const e of history.events ?? [])
+          if (e.activityTaskScheduledEventAttributes) scheduled.push(e.activityTaskScheduledEventAttributes.activityType?.name ?? '');
+      }
+      assert.ok(runs >= 2, `expected a continue-as-new, found ${runs} run(s)`);
+      assert.equal(scheduled.filter((name) => name === 'notifyLandlord').length, 1, `activities scheduled: ${scheduled.join(', ')}`);
+      assert.equal(slowSmtp.received.filter((mail) => mail.to.includes(`${token}@landlord.test`)).length, 1);
+    } finally {
+      await slowWorker.stop();
+      await slowSmtp.close();
+    }
   });
 });
