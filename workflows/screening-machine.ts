@@ -98,7 +98,7 @@ export function statusOf(state: ScreeningFacts): ScreeningStatus {
   const { moments, failure } = state;
   if (moments.completed) return 'completed';
   if (moments.failed && failure && !failure.recoverable) return 'failed';
-  if (moments.submitted) return 'submitted';
+  if (moments.submitted || moments.paymentCaptured || moments.partialReport) return 'submitted';
   if (moments.expired) return 'expired';
   if (moments.formOpened) return 'form_opened';
   if (moments.invited) return 'invited';
@@ -275,15 +275,22 @@ const momentOf: Partial<Record<ScreeningEvent['type'], Milestone>> = {
 /** Events that show the tenant was invited: reminders and expiry count from the first of them. */
 const showsInvitation: ReadonlySet<ScreeningEvent['type']> = new Set(['invite.sent', 'invite.opened', 'form.opened']);
 
+/**
+ * Events that show the application was submitted: a captured payment or a partial report is proof
+ * enough when the `screening.submitted` delivery itself was lost, so the screening cannot expire,
+ * the landlord hears of it and the completion deadline runs from the first of them.
+ */
+const showsSubmission: ReadonlySet<ScreeningEvent['type']> = new Set(['screening.submitted', 'screening.payment_captured', 'report.partial']);
+
 function applyEvent(state: ScreeningState, event: ScreeningEvent, now: string, request: (effect: Effect) => void): void {
   const moment = momentOf[event.type];
   if (moment) earliest(state.moments, moment, event.occurredAt);
   if (showsInvitation.has(event.type)) state.clock.invited ??= now;
+  if (showsSubmission.has(event.type)) {
+    state.clock.submitted ??= now;
+    request({ kind: 'notify_landlord', milestone: 'submitted' });
+  }
   switch (event.type) {
-    case 'screening.submitted':
-      state.clock.submitted ??= now;
-      request({ kind: 'notify_landlord', milestone: 'submitted' });
-      break;
     case 'report.partial':
       request({ kind: 'fetch_report', scope: 'partial' });
       break;

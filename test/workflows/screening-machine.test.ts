@@ -94,11 +94,24 @@ describe('screening state machine', () => {
       assert.ok(keys(started).includes('fetch_report:partial'));
     });
 
-    it('records payment and invite.opened as facts only', () => {
-      const { state, started } = run([delivery('invite.sent'), delivery('screening.payment_captured'), delivery('invite.opened')]);
+    it('records invite.opened as a fact only', () => {
+      const { state, started } = run([delivery('invite.sent'), delivery('invite.opened')]);
       assert.equal(statusOf(state), 'invited');
-      assert.ok(state.moments.paymentCaptured && state.moments.inviteOpened);
+      assert.ok(state.moments.inviteOpened);
       assert.deepEqual(started, []);
+    });
+
+    it('takes a captured payment as proof of a submission whose delivery was lost: no expiry, landlord told, deadline set', () => {
+      const { state, started } = run([delivery('invite.sent'), delivery('screening.payment_captured')]);
+      assert.equal(statusOf(state), 'submitted');
+      assert.deepEqual(keys(started), ['notify_landlord:submitted']);
+      assert.deepEqual(transition(state, { kind: 'expiry_due' }, T0).start, []);
+      assert.deepEqual(nextDeadline(state, durations), { kind: 'completion_deadline', at: '2026-11-29T12:00:00.000Z' });
+    });
+
+    it('takes a partial report as proof of submission too', () => {
+      const { state } = run([delivery('invite.sent'), delivery('report.partial', {}, 'sha256:partial')]);
+      assert.equal(statusOf(state), 'submitted');
     });
 
     it('ignores a delivery whose dedupe key was already applied', () => {
