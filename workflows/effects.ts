@@ -15,11 +15,14 @@ const mail = proxyActivities<Activities>({
   scheduleToCloseTimeout: '24 hours',
 });
 
-/** Bookkeeping writes (read model, delivery log), on every change: PostgreSQL outages are retried for an hour. */
+/**
+ * Bookkeeping writes (read model, delivery log), on every change: retried until PostgreSQL answers
+ * again, however long that takes (both writes are idempotent), rather than given up after a while
+ * with the read model left stale and delivery-log lines lost.
+ */
 export const bookkeeping = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-  scheduleToCloseTimeout: '1 hour',
 });
 
 /** The report archive: SingleKey may take a while to serve the report after announcing it. */

@@ -5,6 +5,10 @@ import type { Db } from './connection';
  * Appends deliveries to `delivery_log`, so support can answer "did we get it?". One row per
  * dedupe key; a repeat of a logged key is counted on its row (`repeats`, `last_received_at`).
  * Written by the workflow (applied, duplicate) and by the HTTP edge (unknown, late).
+ *
+ * Idempotent under retries: each receipt is known by its time of receipt, so writing a batch again
+ * (an activity retried after a partial write, a batch handed over at continue-as-new) counts no
+ * repeat twice. Only a receipt later than the last one counted is a new repeat.
  */
 export async function appendDeliveryLog(db: Db, records: DeliveryLogEntry[]): Promise<void> {
   // Row by row: a batch often holds the same dedupe key twice (a delivery and its repeat), which a
@@ -22,6 +26,9 @@ export async function appendDeliveryLog(db: Db, records: DeliveryLogEntry[]): Pr
         last_received_at: record.receivedAt,
       })
       .onConflict('dedupe_key')
-      .merge({ repeats: db.raw('delivery_log.repeats + 1'), last_received_at: db.raw('excluded.last_received_at') });
+      .merge({
+        repeats: db.raw('delivery_log.repeats + (case when excluded.last_received_at > delivery_log.last_received_at then 1 else 0 end)'),
+        last_received_at: db.raw('greatest(delivery_log.last_received_at, excluded.last_received_at)'),
+      });
   }
 }
