@@ -97,7 +97,7 @@ const scenarios: Record<string, Recorded> = {
 /** Far below Temporal's default, so a few dozen repeated deliveries reach it. */
 const SUGGEST_CONTINUE_AS_NEW_AT = 40;
 /** Short enough that the dev-server screenings (real time) close within seconds of their last delivery. */
-const devServerLifecycle = { reminderSchedule: ['1h'], screeningExpiry: '2h', completionSla: '1h', dedupeWindow: '3s' };
+const devServerLifecycle = { reminderSchedule: ['1h'], screeningExpiry: '2h', completionSla: '1h', submittedMaxAge: '1d', dedupeWindow: '3s' };
 
 /** The screenings `recordHistories` knows, by name (the files are `<name>.json`, or `<name>-run-<n>.json`). */
 export const recordedScreenings = Object.keys(scenarios);

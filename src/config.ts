@@ -69,6 +69,7 @@ const envSchema = z.object({
   REMINDER_SCHEDULE: durationList.default(['24h', '72h'] as StringValue[]),
   SCREENING_EXPIRY: duration.default('7d' as StringValue),
   COMPLETION_SLA: duration.default('2h' as StringValue),
+  SUBMITTED_MAX_AGE: duration.default('7d' as StringValue),
   DEDUPE_WINDOW: duration.default('15h' as StringValue),
 
   DATA_DIR: z.string().trim().min(1).default('data'),
@@ -117,6 +118,7 @@ export interface Config {
     reminderSchedule: StringValue[];
     screeningExpiry: StringValue;
     completionSla: StringValue;
+    submittedMaxAge: StringValue;
     dedupeWindow: StringValue;
   };
   embedded: {
@@ -176,6 +178,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       reminderSchedule: e.REMINDER_SCHEDULE,
       screeningExpiry: e.SCREENING_EXPIRY,
       completionSla: e.COMPLETION_SLA,
+      submittedMaxAge: e.SUBMITTED_MAX_AGE,
       dedupeWindow: e.DEDUPE_WINDOW,
     },
     embedded: {

@@ -13,6 +13,7 @@ export function durationsOf(lifecycle: LifecycleDurations): Durations {
     reminders: lifecycle.reminderSchedule.map(durationMs),
     expiry: durationMs(lifecycle.screeningExpiry),
     completionSla: durationMs(lifecycle.completionSla),
+    submittedMaxAge: durationMs(lifecycle.submittedMaxAge),
     dedupeWindow: durationMs(lifecycle.dedupeWindow),
   };
 }

@@ -45,14 +45,15 @@ export interface ScreeningParties {
 }
 
 /** The dated steps of a screening (`moments`, and the read model's `*_at` columns). */
-export type Milestone = 'invited' | 'inviteOpened' | 'formOpened' | 'submitted' | 'paymentCaptured' | 'partialReport' | 'completed' | 'failed' | 'expired';
+export type Milestone =
+  'invited' | 'inviteOpened' | 'formOpened' | 'submitted' | 'paymentCaptured' | 'partialReport' | 'completed' | 'failed' | 'expired' | 'stalled';
 
 /** The milestones the landlord hears about by e-mail. */
 export const landlordMilestones = ['submitted', 'completed', 'failed', 'expired'] as const;
 export type LandlordMilestone = (typeof landlordMilestones)[number];
 
 /** Why the team is alerted. */
-export const alertReasons = ['recoverable_failure', 'failed', 'reconciliation_gave_up'] as const;
+export const alertReasons = ['recoverable_failure', 'failed', 'reconciliation_gave_up', 'stalled'] as const;
 export type AlertReason = (typeof alertReasons)[number];
 
 /** What a report fetch archives: the partial report (`Partial Report Complete`) or the full one. */
@@ -140,7 +141,7 @@ export interface ScreeningEvent extends ScreeningParties {
   };
 }
 
-export type ScreeningStatus = 'unknown' | 'invited' | 'form_opened' | 'submitted' | 'completed' | 'failed' | 'expired';
+export type ScreeningStatus = 'unknown' | 'invited' | 'form_opened' | 'submitted' | 'completed' | 'failed' | 'expired' | 'stalled';
 
 /** One line of the delivery log (table `delivery_log`). */
 export interface DeliveryLogEntry {
@@ -184,6 +185,8 @@ export interface LifecycleDurations {
   reminderSchedule: string[];
   screeningExpiry: string;
   completionSla: string;
+  /** A screening still `submitted` this long after submission ends `stalled`, and the team is told. */
+  submittedMaxAge: string;
   dedupeWindow: string;
 }
 

@@ -10,10 +10,11 @@ export interface Durations {
   reminders: number[];
   expiry: number;
   completionSla: number;
+  submittedMaxAge: number;
   dedupeWindow: number;
 }
 
-export type DeadlineKind = 'reminder' | 'expiry' | 'completion_deadline' | 'close';
+export type DeadlineKind = 'reminder' | 'expiry' | 'completion_deadline' | 'max_age' | 'close';
 export interface Deadline {
   kind: DeadlineKind;
   /** ISO 8601 on the workflow clock. */
@@ -44,6 +45,9 @@ export function nextDeadline(state: ScreeningState, durations: Durations): Deadl
     if (status === 'submitted' && state.clock.submitted && !state.effects.reconcile) {
       candidates.push({ kind: 'completion_deadline', at: after(state.clock.submitted, durations.completionSla) });
     }
+    if (status === 'submitted' && state.clock.submitted) {
+      candidates.push({ kind: 'max_age', at: after(state.clock.submitted, durations.submittedMaxAge) });
+    }
   }
   return candidates.sort((a, b) => a.at.localeCompare(b.at))[0];
 }
@@ -57,6 +61,8 @@ export function inputForDeadline(deadline: Deadline): MachineInput | undefined {
       return { kind: 'expiry_due' };
     case 'completion_deadline':
       return { kind: 'completion_deadline_due' };
+    case 'max_age':
+      return { kind: 'max_age_due' };
     case 'close':
       return undefined;
   }

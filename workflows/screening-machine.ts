@@ -40,6 +40,8 @@ export type MachineInput =
   | { kind: 'reminder_due'; index: number }
   | { kind: 'expiry_due' }
   | { kind: 'completion_deadline_due' }
+  /** Still `submitted` after `SUBMITTED_MAX_AGE`: no completion, no final failure, reconciliation found nothing. */
+  | { kind: 'max_age_due' }
   | { kind: 'effect_settled'; key: string; result: EffectResult }
   /** Bookkeeping (read model, delivery log) that failed for good, shown with the failed effects. */
   | { kind: 'bookkeeping_failed'; what: string }
@@ -98,6 +100,7 @@ export function statusOf(state: ScreeningFacts): ScreeningStatus {
   const { moments, failure } = state;
   if (moments.completed) return 'completed';
   if (moments.failed && failure && !failure.recoverable) return 'failed';
+  if (moments.stalled) return 'stalled';
   if (moments.submitted || moments.paymentCaptured || moments.partialReport) return 'submitted';
   if (moments.expired) return 'expired';
   if (moments.formOpened) return 'form_opened';
@@ -106,7 +109,7 @@ export function statusOf(state: ScreeningFacts): ScreeningStatus {
 }
 
 export function isTerminal(status: ScreeningStatus): boolean {
-  return status === 'completed' || status === 'failed' || status === 'expired';
+  return status === 'completed' || status === 'failed' || status === 'expired' || status === 'stalled';
 }
 
 export function transition(previous: ScreeningState, input: MachineInput, now: string): Transition {
@@ -147,6 +150,14 @@ export function transition(previous: ScreeningState, input: MachineInput, now: s
       break;
     case 'completion_deadline_due':
       if (statusBefore === 'submitted') request({ kind: 'reconcile' });
+      break;
+    case 'max_age_due':
+      // Every run ends: a screening SingleKey never finishes is closed as `stalled`, and people look at it.
+      if (statusBefore === 'submitted') {
+        state.moments.stalled = now;
+        state.timeline.push({ type: 'screening.stalled', occurredAt: now, appliedAt: now });
+        request(alert('stalled'));
+      }
       break;
     case 'effect_settled':
       settle(state, input.key, input.result, now, request);

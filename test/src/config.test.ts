@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       reminderSchedule: ['24h', '72h'],
       screeningExpiry: '7d',
       completionSla: '2h',
+      submittedMaxAge: '7d',
       dedupeWindow: '15h',
     });
   });

@@ -7,7 +7,13 @@ import { type EffectResult, initialState, type MachineInput, type ScreeningState
 
 const T0 = '2026-11-29T10:00:00.000Z';
 const HOUR = 3_600_000;
-const durations: Durations = { reminders: [24 * HOUR, 72 * HOUR], expiry: 7 * 24 * HOUR, completionSla: 2 * HOUR, dedupeWindow: 15 * HOUR };
+const durations: Durations = {
+  reminders: [24 * HOUR, 72 * HOUR],
+  expiry: 7 * 24 * HOUR,
+  completionSla: 2 * HOUR,
+  submittedMaxAge: 7 * 24 * HOUR,
+  dedupeWindow: 15 * HOUR,
+};
 
 /** A delivery of `type` at T0; the dedupe key is the same for every delivery of a type unless given. */
 function delivery(type: ScreeningEvent['type'], extra: Partial<ScreeningEvent> = {}, dedupeKey = `wh_${type}`): MachineInput {
@@ -170,7 +176,7 @@ describe('screening state machine', () => {
       const due = transition(state, { kind: 'completion_deadline_due' }, '2026-11-29T12:00:00.000Z');
       assert.deepEqual(keys(due.start), ['reconcile']);
       state = due.state;
-      assert.equal(nextDeadline(state, durations), undefined);
+      assert.deepEqual(nextDeadline(state, durations), { kind: 'max_age', at: '2026-12-06T10:00:00.000Z' });
       const report = { score: 701, reportUrl: 'https://platform.singlekey.com/r/9' };
       const done = transition(state, settled('reconcile', { kind: 'done', report }), '2026-11-29T12:05:00.000Z');
       assert.equal(statusOf(done.state), 'completed');
@@ -178,6 +184,16 @@ describe('screening state machine', () => {
       assert.equal(done.state.links?.report, report.reportUrl);
       assert.equal(done.state.timeline.at(-1)?.type, 'screening.reconciled');
       assert.deepEqual(keys(done.start), ['fetch_report:full', 'notify_landlord:completed']);
+    });
+
+    it('ends a screening still submitted after SUBMITTED_MAX_AGE as stalled, telling the team; a later completion still wins', () => {
+      const { state } = run([delivery('screening.submitted')]);
+      assert.deepEqual(nextDeadline(state, durations), { kind: 'completion_deadline', at: '2026-11-29T12:00:00.000Z' });
+      const stalled = transition(state, { kind: 'max_age_due' }, '2026-12-06T10:00:00.000Z');
+      assert.equal(statusOf(stalled.state), 'stalled');
+      assert.deepEqual(keys(stalled.start), ['alert_team:stalled']);
+      assert.deepEqual(nextDeadline(stalled.state, durations), { kind: 'close', at: '2026-12-07T01:00:00.000Z' });
+      assert.equal(statusOf(transition(stalled.state, delivery('screening.completed'), T0).state), 'completed');
     });
 
     it('alerts the team when reconciliation gives up', () => {
@@ -386,6 +402,7 @@ describe('screening state machine', () => {
       { kind: 'reminder_due', index: 2 },
       { kind: 'expiry_due' },
       { kind: 'completion_deadline_due' },
+      { kind: 'max_age_due' },
     ];
     /**
      * Anything that can happen: deliveries with duplicates and timer firings in any order, effects
@@ -504,7 +521,7 @@ describe('screening state machine', () => {
     });
 
     it('never moves the status back', () => {
-      const rank = { unknown: 0, invited: 1, form_opened: 2, expired: 2, submitted: 3, failed: 4, completed: 5 } as const;
+      const rank = { unknown: 0, invited: 1, form_opened: 2, expired: 2, submitted: 3, stalled: 4, failed: 4, completed: 5 } as const;
       fc.assert(
         fc.property(chaotic, ({ inputs, choices, outcome }) => {
           for (const { before, after } of play(inputs, choices, outcome).history) {
