@@ -1,4 +1,4 @@
-import { log, metricMeter } from '@temporalio/activity';
+import { activityInfo, log, metricMeter } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../src/db/connection';
@@ -43,6 +43,23 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks }: A
     } catch (error) {
       counter.add(1, { kind, outcome: error instanceof ApplicationFailure && error.nonRetryable ? 'failed' : 'retry' });
       throw error;
+    }
+  }
+
+  /**
+   * SingleKey's report for a token, giving up for good once it has answered 404 on
+   * `UNKNOWN_TOKEN_ATTEMPTS` attempts: a validly signed delivery for a token SingleKey does not know
+   * would otherwise cost about 50 calls over 24 h. Each such token is logged and counted.
+   */
+  async function reportOf(purchaseToken: string) {
+    try {
+      return await singlekey.getReport(purchaseToken);
+    } catch (error) {
+      if (!(error instanceof ApplicationFailure) || error.type !== failureTypes.unknownPurchaseToken) throw error;
+      if (activityInfo().attempt < UNKNOWN_TOKEN_ATTEMPTS) throw error;
+      metricMeter.createCounter('screening_unknown_tokens', 'tokens', 'Purchase tokens SingleKey does not know, given up on').add(1);
+      log.warn('SingleKey does not know this purchase token; giving up', { attempts: activityInfo().attempt });
+      throw ApplicationFailure.create({ type: failureTypes.unknownPurchaseToken, nonRetryable: true, message: error.message, cause: error });
     }
   }
 
@@ -125,7 +142,7 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks }: A
       purchaseToken: string;
       scope: Extract<Effect, { kind: 'fetch_report' }>['scope'];
     }): Promise<{ score?: number; pdfBytes?: number }> {
-      const report = await singlekey.getReport(input.purchaseToken);
+      const report = await reportOf(input.purchaseToken);
       if (!report.ready) throw ApplicationFailure.create({ type: failureTypes.reportNotReady, message: `report not ready: ${report.detail}` });
       const key = { purchase_token: input.purchaseToken, scope: input.scope };
       await db('reports')
@@ -141,12 +158,15 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks }: A
 
     /** Reconciliation: asks SingleKey whether the report is ready; not ready is a retryable failure. */
     async checkReport(input: { purchaseToken: string }): Promise<{ score?: number; reportUrl?: string }> {
-      const report = await singlekey.getReport(input.purchaseToken);
+      const report = await reportOf(input.purchaseToken);
       if (!report.ready) throw ApplicationFailure.create({ type: failureTypes.reportNotReady, message: `report not ready: ${report.detail}` });
       return { score: report.score, reportUrl: report.reportUrl };
     },
   });
 }
+
+/** How many 404s from SingleKey's report API make a purchase token unknown for good. */
+export const UNKNOWN_TOKEN_ATTEMPTS = 3;
 
 /** Counts every activity failure by activity and failure type (each retry counts). */
 function countFailures<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {

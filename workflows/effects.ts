@@ -3,7 +3,7 @@
  * activity's timeouts and retry policy, and the result it reports back to the machine.
  * Activities are imported by type only: the worker supplies the implementations.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { Activities, SendOutcome } from '../activities';
 import { type Effect, failureTypes, type ScreeningSnapshot } from './messages';
 import type { EffectResult } from './screening-machine';
@@ -57,4 +57,15 @@ export async function runEffect(effect: Effect, screening: ScreeningSnapshot): P
     case 'reconcile':
       return { kind: 'done', report: await reconciliation.checkReport({ purchaseToken }) };
   }
+}
+
+/**
+ * What an effect that did not succeed reports to the machine. Anything but an activity's failure
+ * or a cancellation is a bug: it is rethrown, failing the workflow task until fixed code is deployed.
+ */
+export function resultOfFailure(error: unknown): EffectResult {
+  if (isCancellation(error)) return { kind: 'cancelled' };
+  if (!(error instanceof ActivityFailure)) throw error;
+  const unknownToken = error.cause instanceof ApplicationFailure && error.cause.type === failureTypes.unknownPurchaseToken;
+  return { kind: 'failed', unknownToken };
 }

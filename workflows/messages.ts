@@ -96,6 +96,10 @@ export const failureTypes = {
   singleKeyRejected: 'SingleKeyRejected',
   /** SingleKey is still preparing the report: retried. */
   reportNotReady: 'ReportNotReady',
+  /** SingleKey does not know the purchase token (404): retried a few times, then for good. */
+  unknownPurchaseToken: 'UnknownPurchaseToken',
+  /** SingleKey answered 429 or 5xx: retried (honouring `Retry-After`). */
+  singleKeyUnavailable: 'SingleKeyUnavailable',
   /** The SMTP server refused the message for good (5xx). */
   mailRejected: 'MailRejected',
   /** Another attempt holds the send ledger's claim on this e-mail and may be sending it now: retried. */

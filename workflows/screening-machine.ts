@@ -31,8 +31,8 @@ export type EffectResult =
   | { kind: 'no_recipient' }
   /** Cancelled because the machine asked for it, or found pointless by the activity itself. */
   | { kind: 'cancelled' }
-  /** Failed for good (retries exhausted, or a non-retryable failure). */
-  | { kind: 'failed' };
+  /** Failed for good (retries exhausted, or a non-retryable failure); `unknownToken` when SingleKey does not know the screening. */
+  | { kind: 'failed'; unknownToken?: boolean };
 
 /** What drives the machine. */
 export type MachineInput =
@@ -202,7 +202,8 @@ function settle(state: ScreeningState, key: string, result: EffectResult, now: s
       // Work the machine cancelled may fail instead of reporting the cancellation: it was pointless all the same.
       record.status = cancelling ? 'superseded' : 'failed';
       if (cancelling) return;
-      if (record.effect.kind === 'reconcile' && !state.moments.completed) request(alert('reconciliation_gave_up'));
+      // A token SingleKey does not know is counted and alerted on in aggregate (metrics), not by one e-mail each.
+      if (record.effect.kind === 'reconcile' && !state.moments.completed && !result.unknownToken) request(alert('reconciliation_gave_up'));
       return;
     case 'done':
       record.status = 'done';

@@ -1,10 +1,8 @@
 import {
-  ActivityFailure,
   allHandlersFinished,
   CancellationScope,
   condition,
   continueAsNew,
-  isCancellation,
   log,
   setCurrentDetails,
   setHandler,
@@ -13,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import { type CarriedState, parseCarriedState } from './carried-state';
 import { durationsOf } from './durations';
-import { bookkeeping, runEffect } from './effects';
+import { bookkeeping, resultOfFailure, runEffect } from './effects';
 import {
   type DeliveryLogEntry,
   type Effect,
@@ -82,11 +80,7 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
         .run(() => runEffect(effect, screening))
         .then(
           (result) => queue.push({ kind: 'effect_settled', key, result }),
-          (error: unknown) => {
-            // Anything but an activity's failure or a cancellation is a bug: fail the workflow task until it is fixed.
-            if (!isCancellation(error) && !(error instanceof ActivityFailure)) throw error;
-            queue.push({ kind: 'effect_settled', key, result: { kind: isCancellation(error) ? 'cancelled' : 'failed' } });
-          },
+          (error: unknown) => queue.push({ kind: 'effect_settled', key, result: resultOfFailure(error) }),
         )
         .finally(() => scopes.get(key) === scope && scopes.delete(key)),
     );

@@ -16,8 +16,8 @@ import { type DeliveryAttempt, type Playback, startPlayback } from './webhook-se
  * `Authorization: Token <token>`. `POST /api/request` creates a screening and, given a
  * `callback_url`, plays one of the scenarios in scenarios.ts to it as signed webhooks; the report
  * API answers from how far that screening has got. Tokens it did not issue (tests that signal
- * workflows themselves) answer "in progress" unless marked with `ready`/`fail`, or
- * `readyByDefault`.
+ * workflows themselves) answer 404, as SingleKey answers for a token it does not know, unless
+ * marked with `ready`, `inProgress` or `fail`, or the stand-in is `readyByDefault`.
  *
  * Stand-in additions: `stand_in_scenario`, `stand_in_format`, `stand_in_speed` and `stand_in_score`
  * in the request body, and `GET /stand-in/screenings/<token>` with the delivery attempts (used by
@@ -28,6 +28,8 @@ export interface SingleKeyStandIn {
   token: string;
   /** Makes `GET /api/report/<purchaseToken>` answer a finished report. */
   ready(purchaseToken: string, score?: number): void;
+  /** Makes it answer "Report in Progress", as for a screening SingleKey is still working on. */
+  inProgress(purchaseToken: string): void;
   /** Makes it answer an HTTP error (with `Retry-After` when given). */
   fail(purchaseToken: string, status: number, retryAfterSeconds?: number): void;
   /** `METHOD path` of every request received. */
@@ -86,7 +88,7 @@ interface Played {
   createdAt: number;
 }
 
-type Override = { score: number } | { status: number; retryAfter?: number };
+type Override = { score: number } | { status: number; retryAfter?: number } | { inProgress: true };
 
 export async function startSingleKeyStandIn(options: StandInOptions = {}): Promise<SingleKeyStandIn> {
   const token = options.token ?? 'test-api-token';
@@ -178,9 +180,13 @@ export async function startSingleKeyStandIn(options: StandInOptions = {}): Promi
       ctx.body = { detail: 'error' };
       return;
     }
-    const state = override ? 'ready' : reportState(played.get(purchaseToken));
+    const state = override ? ('inProgress' in override ? 'Report in Progress' : 'ready') : reportState(played.get(purchaseToken));
+    if (state === 'unknown') {
+      ctx.status = 404;
+      return;
+    }
     if (state === 'ready') {
-      const score = override?.score ?? played.get(purchaseToken)?.screening.score ?? 700;
+      const score = (override && 'score' in override ? override.score : undefined) ?? played.get(purchaseToken)?.screening.score ?? 700;
       ctx.body = finishedReport(url, purchaseToken, score, played.get(purchaseToken)?.screening);
     } else if (state === 'failed') {
       ctx.body = { success: false, detail: 'Report could not be completed', errors: failureReasons(played.get(purchaseToken)!) };
@@ -218,9 +224,9 @@ export async function startSingleKeyStandIn(options: StandInOptions = {}): Promi
     };
   });
 
-  /** Unknown tokens are "in progress" (see the module comment); played ones follow their scenario. */
-  function reportState(entry: Played | undefined): 'ready' | 'failed' | 'Report in Progress' | 'Waiting for tenant' {
-    if (!entry) return options.readyByDefault ? 'ready' : 'Report in Progress';
+  /** Tokens it did not issue are unknown (see the module comment); played ones follow their scenario. */
+  function reportState(entry: Played | undefined): 'ready' | 'failed' | 'Report in Progress' | 'Waiting for tenant' | 'unknown' {
+    if (!entry) return options.readyByDefault ? 'ready' : 'unknown';
     const minute = minuteOf(entry);
     const happened = (event: string) => entry.scenario.steps.some((step) => step.event === event && step.at <= minute);
     const readyAt = entry.scenario.reportReadyAt ?? entry.scenario.steps.find((step) => step.event === 'screening.completed')?.at;
@@ -239,6 +245,7 @@ export async function startSingleKeyStandIn(options: StandInOptions = {}): Promi
     url,
     token,
     ready: (purchaseToken, score = 720) => void overrides.set(purchaseToken, { score }),
+    inProgress: (purchaseToken) => void overrides.set(purchaseToken, { inProgress: true }),
     fail: (purchaseToken, status, retryAfter) => void overrides.set(purchaseToken, { status, retryAfter }),
     requests,
     async close() {

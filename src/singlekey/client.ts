@@ -88,9 +88,13 @@ export function createSingleKeyClient(options: {
         message: `SingleKey ${path} answered ${response.status}: ${text}`,
       });
     }
+    if (response.status === 404) {
+      // Retryable here: a token SingleKey has just issued may not be served yet. The activities give up after a few attempts.
+      throw ApplicationFailure.create({ type: failureTypes.unknownPurchaseToken, message: `SingleKey ${path} answered 404: ${text}` });
+    }
     const retryAfter = Number(response.headers.get('retry-after'));
     throw ApplicationFailure.create({
-      type: 'SingleKeyUnavailable',
+      type: failureTypes.singleKeyUnavailable,
       message: `SingleKey ${path} answered ${response.status}`,
       nextRetryDelay: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
     });

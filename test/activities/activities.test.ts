@@ -3,7 +3,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import type { Transporter } from 'nodemailer';
-import { createActivities } from '../../activities';
+import { createActivities, UNKNOWN_TOKEN_ATTEMPTS } from '../../activities';
 import { createDb, type Db, migrateLatest } from '../../src/db/connection';
 import net from 'node:net';
 import { createMailer, SMTP_TIMEOUTS_MS } from '../../src/mail/mailer';
@@ -23,6 +23,8 @@ describe('activities', () => {
   let smtp: Awaited<ReturnType<typeof startControllableSmtp>>;
   let singlekey: SingleKeyStandIn;
   let activities: ReturnType<typeof createActivities>;
+  /** The activities themselves, to run with a chosen activity context. */
+  let real: ReturnType<typeof createActivities>;
 
   before(async () => {
     db = createDb(testEnvironment().databaseUrl);
@@ -32,7 +34,7 @@ describe('activities', () => {
     singlekey = await startSingleKeyStandIn();
     // Each call runs inside an activity context, as on a worker (activity logging needs one).
     const mock = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
-    const real = createActivities({
+    real = createActivities({
       db,
       mailer,
       mail: { from: 'Screenings <screenings@example.test>', alertEmail: 'ops@example.test' },
@@ -280,10 +282,34 @@ describe('activities', () => {
     });
 
     it('fails retryably while the report is not ready', async () => {
-      await assert.rejects(activities.checkReport({ purchaseToken: uniqueToken() }), (error: unknown) => {
+      const token = uniqueToken();
+      singlekey.inProgress(token);
+      await assert.rejects(activities.checkReport({ purchaseToken: token }), (error: unknown) => {
         assert.ok(error instanceof ApplicationFailure);
         assert.equal(error.type, failureTypes.reportNotReady);
         assert.equal(error.nonRetryable, false);
+        return true;
+      });
+    });
+
+    it('gives up on a purchase token SingleKey does not know (404) at the third attempt, not after 24 h', async () => {
+      const token = uniqueToken();
+      const onAttempt = (attempt: number) => {
+        const env = new MockActivityEnvironment({ attempt }, { logger: new DefaultLogger('ERROR') });
+        return env.run(real.checkReport, { purchaseToken: token });
+      };
+      for (const attempt of [1, 2]) {
+        await assert.rejects(onAttempt(attempt), (error: unknown) => {
+          assert.ok(error instanceof ApplicationFailure);
+          assert.equal(error.type, failureTypes.unknownPurchaseToken);
+          assert.equal(error.nonRetryable, false, `attempt ${attempt}`);
+          return true;
+        });
+      }
+      await assert.rejects(onAttempt(UNKNOWN_TOKEN_ATTEMPTS), (error: unknown) => {
+        assert.ok(error instanceof ApplicationFailure);
+        assert.equal(error.type, failureTypes.unknownPurchaseToken);
+        assert.equal(error.nonRetryable, true);
         return true;
       });
     });

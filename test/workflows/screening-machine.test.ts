@@ -196,6 +196,16 @@ describe('screening state machine', () => {
       assert.equal(statusOf(transition(stalled.state, delivery('screening.completed'), T0).state), 'completed');
     });
 
+    it('sends no alert e-mail when reconciliation gives up on a token SingleKey does not know (counted and alerted in aggregate)', () => {
+      const { state, started } = run([
+        delivery('screening.submitted'),
+        { kind: 'completion_deadline_due' },
+        settled('reconcile', { kind: 'failed', unknownToken: true }),
+      ]);
+      assert.equal(statusOfEffect(state, 'reconcile'), 'failed');
+      assert.ok(!keys(started).includes('alert_team:reconciliation_gave_up'));
+    });
+
     it('alerts the team when reconciliation gives up', () => {
       const { state, started } = run([delivery('screening.submitted'), { kind: 'completion_deadline_due' }, settled('reconcile', { kind: 'failed' })]);
       assert.equal(statusOfEffect(state, 'reconcile'), 'failed');

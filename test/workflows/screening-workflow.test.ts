@@ -116,6 +116,7 @@ describe('screeningWorkflow (time-skipping)', function () {
 
   it('stops polling the report API when a delivery settles the outcome first (no "gave up" alert 12 h later)', async () => {
     const token = uniqueToken();
+    worker.singlekey.inProgress(token);
     await signaler.signal(event(token, 'screening.submitted', { landlord: { email: `${token}@landlord.test` } }));
     await settled(token, (view) => view.status === 'submitted');
     await env.sleep('121m');
