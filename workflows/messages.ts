@@ -147,6 +147,9 @@ export interface ScreeningEvent extends ScreeningParties {
 
 export type ScreeningStatus = 'unknown' | 'invited' | 'form_opened' | 'submitted' | 'completed' | 'failed' | 'expired' | 'stalled';
 
+/** The statuses a screening ends in (a later outcome can still replace one while its workflow is open). */
+export const finalStatuses: readonly ScreeningStatus[] = ['completed', 'failed', 'expired', 'stalled'];
+
 /** One line of the delivery log (table `delivery_log`). */
 export interface DeliveryLogEntry {
   dedupeKey: string;

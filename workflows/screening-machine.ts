@@ -16,6 +16,7 @@ import {
   type Effect,
   effectKey,
   type EffectStatus,
+  finalStatuses,
   type Milestone,
   type ScreeningEvent,
   type ScreeningFacts,
@@ -109,7 +110,7 @@ export function statusOf(state: ScreeningFacts): ScreeningStatus {
 }
 
 export function isTerminal(status: ScreeningStatus): boolean {
-  return status === 'completed' || status === 'failed' || status === 'expired' || status === 'stalled';
+  return finalStatuses.includes(status);
 }
 
 export function transition(previous: ScreeningState, input: MachineInput, now: string): Transition {

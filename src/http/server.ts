@@ -8,6 +8,7 @@ import { createMetrics, registerReadModelGauges } from '../metrics';
 import { msToNumber } from '@temporalio/common';
 import type { Logger } from '../logger';
 import { pingTemporal } from '../temporal/connect';
+import { hasEnded } from '../db/read-model';
 import { createScreeningSignaler } from '../temporal/screening-signaler';
 
 export interface RunningApi {
@@ -44,7 +45,11 @@ export async function startApi(opts: {
   const app = createApp({
     config,
     logger,
-    signaler: createScreeningSignaler(client, { taskQueue: config.temporal.taskQueue, lifecycle: config.lifecycle }),
+    signaler: createScreeningSignaler(client, {
+      taskQueue: config.temporal.taskQueue,
+      lifecycle: config.lifecycle,
+      endedEarlier: (purchaseToken) => hasEnded(db, purchaseToken),
+    }),
     metrics,
     extraMetrics: opts.extraMetrics,
     deliveryLog: (records) => appendDeliveryLog(db, records),

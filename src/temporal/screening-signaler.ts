@@ -1,4 +1,4 @@
-import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { type LifecycleDurations, screeningEventSignal, type ScreeningEvent, workflowIdFor, workflowType } from '../../workflows/messages';
 
@@ -20,6 +20,12 @@ export interface SignalerOptions {
    * well under SingleKey's 30 s so the caller can still answer 503 in time.
    */
   deadlineMs?: number;
+  /**
+   * Whether the read model shows the screening ended (a final status). Temporal rejects a second run
+   * only while the namespace retains the first one; after that, this keeps a late delivery from
+   * starting the screening over. A failing lookup counts as "no" (Temporal's check still applies).
+   */
+  endedEarlier?: (purchaseToken: string) => Promise<boolean>;
 }
 
 export function createScreeningSignaler(client: Client, options: SignalerOptions): ScreeningSignaler {
@@ -27,6 +33,16 @@ export function createScreeningSignaler(client: Client, options: SignalerOptions
   return {
     async signal(event) {
       const workflowId = workflowIdFor(event.purchaseToken);
+      if (await options.endedEarlier?.(event.purchaseToken).catch(() => false)) {
+        // Ended: a run still open for its dedupe window takes the delivery; otherwise nothing starts again.
+        try {
+          await client.connection.withDeadline(Date.now() + deadlineMs, () => client.workflow.getHandle(workflowId).signal(screeningEventSignal, event));
+          return { outcome: 'signalled', workflowId };
+        } catch (error) {
+          if (error instanceof WorkflowNotFoundError) return { outcome: 'late', workflowId };
+          throw error;
+        }
+      }
       try {
         await client.connection.withDeadline(Date.now() + deadlineMs, () =>
           client.workflow.signalWithStart(workflowType, {

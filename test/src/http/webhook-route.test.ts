@@ -1,7 +1,9 @@
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { type Db, createDb, migrateLatest, pingDb } from '../../../src/db/connection';
+import { appendDeliveryLog } from '../../../src/db/delivery-log';
+import { hasEnded } from '../../../src/db/read-model';
 import { createApp } from '../../../src/http/app';
 import { createMetrics } from '../../../src/metrics';
 import { connectClient, pingTemporal } from '../../../src/temporal/connect';
@@ -37,7 +39,12 @@ describe('POST /webhooks/singlekey', () => {
       config,
       logger: pino({ level: 'silent' }),
       metrics,
-      signaler: createScreeningSignaler(client, { taskQueue: config.temporal.taskQueue, lifecycle: config.lifecycle }),
+      signaler: createScreeningSignaler(client, {
+        taskQueue: config.temporal.taskQueue,
+        lifecycle: config.lifecycle,
+        endedEarlier: (purchaseToken) => hasEnded(db, purchaseToken),
+      }),
+      deliveryLog: (records) => appendDeliveryLog(db, records),
       readinessChecks: { temporal: () => pingTemporal(client), postgres: () => pingDb(readinessDb) },
     });
     server = await serve(app);
@@ -254,6 +261,28 @@ describe('POST /webhooks/singlekey', () => {
       assert.equal(after.count(labels) - before.count(labels), 1, labels);
     }
     assert.match(after.text, /screening_webhook_request_duration_seconds_bucket/);
+  });
+
+  it('answers late and starts nothing when the read model shows the screening ended and Temporal no longer holds it', async () => {
+    const token = uniqueToken();
+    // What remains after the namespace's retention removed a finished screening: its read-model row.
+    await db('screenings').insert({ purchase_token: token, status: 'completed', version: 5 });
+    const response = await post(signedDelivery('screening.completed', { purchase_token: token }, TEST_WEBHOOK_SECRET));
+    assert.equal(response.status, 200);
+    assert.equal((await readBody(response)).outcome, 'late');
+    await assert.rejects(client.workflow.getHandle(workflowIdFor(token)).describe(), WorkflowNotFoundError);
+    assert.deepEqual(await db('delivery_log').where({ purchase_token: token }).pluck('outcome'), ['late']);
+  });
+
+  it('still hands a delivery to a screening that ended but whose workflow is open for its dedupe window', async () => {
+    const token = uniqueToken();
+    assert.equal((await post(signedDelivery('invite.sent', { purchase_token: token }, TEST_WEBHOOK_SECRET))).status, 200);
+    await db('screenings').insert({ purchase_token: token, status: 'expired', version: 3 });
+    const response = await post(signedDelivery('screening.completed', { purchase_token: token }, TEST_WEBHOOK_SECRET));
+    assert.equal((await readBody(response)).outcome, 'accepted');
+    const history = await client.workflow.getHandle(workflowIdFor(token)).fetchHistory();
+    assert.equal(history.events?.filter((e) => e.workflowExecutionSignaledEventAttributes).length, 2);
+    await client.workflow.getHandle(workflowIdFor(token)).terminate('test done');
   });
 
   it('answers /healthz without touching dependencies', async () => {
