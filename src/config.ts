@@ -46,6 +46,7 @@ const envSchema = z.object({
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   TEMPORAL_ADDRESS: optionalText,
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  TEMPORAL_RETENTION: duration.default('30d' as StringValue),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default(DEFAULT_TASK_QUEUE),
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
   SMTP_URL: optionalUrl(['smtp:', 'smtps:']),
@@ -94,7 +95,8 @@ export interface Config {
   metricsToken?: string;
   /** Port of the worker's Prometheus exporter (Temporal SDK and activity metrics); 0 disables it. */
   workerMetricsPort: number;
-  temporal: { address?: string; namespace: string; taskQueue: string };
+  /** `retention`: how long the namespace keeps a closed screening's history (set by `npm run temporal:register`). */
+  temporal: { address?: string; namespace: string; taskQueue: string; retention: StringValue };
   databaseUrl?: string;
   smtpUrl?: string;
   mail: { from: string; alertEmail: string };
@@ -158,7 +160,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     http: { host: e.HOST, port: e.PORT },
     metricsToken: e.METRICS_TOKEN,
     workerMetricsPort: e.WORKER_METRICS_PORT,
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE, retention: e.TEMPORAL_RETENTION },
     databaseUrl: e.DATABASE_URL,
     smtpUrl: e.SMTP_URL,
     mail: { from: e.MAIL_FROM, alertEmail: e.ALERT_EMAIL },

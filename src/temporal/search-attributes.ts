@@ -1,5 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import type { ConnectionLike } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { searchAttributeTypes } from '../../workflows/messages';
 
@@ -30,4 +31,21 @@ export async function registerSearchAttributes(connection: Pick<ConnectionLike, 
     });
   }
   return missing.map(([name]) => name);
+}
+
+/**
+ * Sets how long `namespace` keeps the history of a closed workflow. Within it Temporal itself
+ * refuses to start a finished screening again; beyond it the read model does (see the README).
+ */
+export async function setRetention(connection: Pick<ConnectionLike, 'workflowService'>, namespace: string, retentionMs: number): Promise<void> {
+  await connection.workflowService.updateNamespace({
+    namespace,
+    config: { workflowExecutionRetentionTtl: msToTs(retentionMs) },
+  });
+}
+
+/** The namespace's retention in milliseconds, as the server reports it. */
+export async function retentionOf(connection: Pick<ConnectionLike, 'workflowService'>, namespace: string): Promise<number> {
+  const described = await connection.workflowService.describeNamespace({ namespace });
+  return Number(described.config?.workflowExecutionRetentionTtl?.seconds ?? 0) * 1000;
 }

@@ -1,0 +1,33 @@
+import { msToTs } from '@temporalio/common/lib/time';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { projectRoot } from '../../../devkit/temporal-binaries';
+import { connectClient } from '../../../src/temporal/connect';
+import { retentionOf } from '../../../src/temporal/search-attributes';
+import { uniqueToken } from '../../../devkit/builders';
+import { testEnvironment } from '../../support/environment';
+
+const run = promisify(execFile);
+
+describe('npm run temporal:register', function () {
+  this.timeout(60_000);
+
+  it('registers the search attributes and sets the namespace retention from TEMPORAL_RETENTION', async () => {
+    const env = testEnvironment();
+    const namespace = uniqueToken('ns');
+    const client = await connectClient(env.temporalAddress, 'default');
+    try {
+      await client.connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+      await run(process.execPath, ['--import', 'tsx', 'cli/temporal-register.ts'], {
+        cwd: projectRoot,
+        env: { PATH: process.env.PATH, TEMPORAL_ADDRESS: env.temporalAddress, TEMPORAL_NAMESPACE: namespace, TEMPORAL_RETENTION: '45d', LOG_LEVEL: 'silent' },
+      });
+      assert.equal(await retentionOf(client.connection, namespace), 45 * 24 * 3_600_000);
+      const attributes = await client.connection.operatorService.listSearchAttributes({ namespace });
+      assert.deepEqual(Object.keys(attributes.customAttributes ?? {}).sort(), ['ExternalCustomerId', 'ExternalTenantId', 'ScreeningStatus', 'SingleKeyScore']);
+    } finally {
+      await client.connection.close();
+    }
+  });
+});
