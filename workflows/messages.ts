@@ -202,6 +202,8 @@ export interface ScreeningWorkflowInput {
   lifecycle: LifecycleDurations;
   /** Set only by continue-as-new: what the previous run hands over (validated on entry, see carried-state.ts). */
   carried?: CarriedState;
+  /** Set only when a late delivery reopens an ended screening: the facts the read model last showed. */
+  reopened?: ScreeningSnapshot;
 }
 
 export const screeningEventSignal = defineSignal<[ScreeningEvent]>('screeningEvent');

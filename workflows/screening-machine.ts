@@ -96,6 +96,21 @@ export function initialState(purchaseToken: string): ScreeningState {
   return { purchaseToken, moments: {}, clock: {}, appliedKeys: [], effects: {}, timeline: [], version: 0, duplicatesIgnored: 0, bookkeepingFailed: [] };
 }
 
+/**
+ * A screening picked up again from the read model, after its workflow closed and a delivery came
+ * that changes its outcome: its facts as last published, its version, and no effects requested
+ * (each one's send ledger or upsert keeps what was already done from happening twice).
+ */
+export function stateFromSnapshot(snapshot: ScreeningSnapshot): ScreeningState {
+  const { status: _status, version, ...facts } = snapshot;
+  return { ...initialState(snapshot.purchaseToken), ...facts, version };
+}
+
+/** Whether `event` changes the status of a screening in `state` (a late completion after expiry, say). */
+export function changesStatus(state: ScreeningState, event: ScreeningEvent, now: string): boolean {
+  return statusOf(transition(state, { kind: 'delivery', event }, now).state) !== statusOf(state);
+}
+
 /** The status follows from the recorded facts alone; see the module comment. */
 export function statusOf(state: ScreeningFacts): ScreeningStatus {
   const { moments, failure } = state;

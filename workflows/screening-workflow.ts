@@ -24,7 +24,7 @@ import {
 } from './messages';
 import { countTransition } from './screening-metrics';
 import { inputForDeadline, nextDeadline } from './screening-deadlines';
-import { initialState, type MachineInput, snapshotOf, type ScreeningState, transition } from './screening-machine';
+import { initialState, type MachineInput, snapshotOf, type ScreeningState, stateFromSnapshot, transition } from './screening-machine';
 import { deliveryLogEntryOf, detailsOf, searchAttributesOf } from './screening-publication';
 import { viewOf } from './screening-view';
 
@@ -41,7 +41,7 @@ const HAND_OVER_MAIL_WAIT = '1 minute';
 export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<ScreeningView> {
   const durations = durationsOf(input.lifecycle);
   const carried = input.carried === undefined ? undefined : parseCarriedState(input.carried);
-  let state: ScreeningState = carried?.state ?? initialState(input.purchaseToken);
+  let state: ScreeningState = carried?.state ?? (input.reopened ? stateFromSnapshot(input.reopened) : initialState(input.purchaseToken));
   const queue: MachineInput[] = carried ? [{ kind: 'resumed' }] : [];
   /** Delivery-log entries to write, flushed in one activity per burst; batches being written are kept for a hand-over. */
   const deliveryLog: DeliveryLogEntry[] = [...(carried?.deliveryLog ?? [])];

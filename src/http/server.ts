@@ -8,7 +8,7 @@ import { createMetrics, registerReadModelGauges } from '../metrics';
 import { msToNumber } from '@temporalio/common';
 import type { Logger } from '../logger';
 import { pingTemporal } from '../temporal/connect';
-import { hasEnded } from '../db/read-model';
+import { endedScreening } from '../db/read-model';
 import { createScreeningSignaler } from '../temporal/screening-signaler';
 
 export interface RunningApi {
@@ -48,7 +48,7 @@ export async function startApi(opts: {
     signaler: createScreeningSignaler(client, {
       taskQueue: config.temporal.taskQueue,
       lifecycle: config.lifecycle,
-      endedEarlier: (purchaseToken) => hasEnded(db, purchaseToken),
+      endedScreening: (purchaseToken) => endedScreening(db, purchaseToken),
     }),
     metrics,
     extraMetrics: opts.extraMetrics,

@@ -117,7 +117,8 @@ async function receive(ctx: Context, deps: Deps, seconds: () => number): Promise
     ctx.body = { error: 'temporarily_unavailable', message: 'could not record the delivery; retry later' };
     return;
   }
-  const outcome = result.outcome === 'late' ? 'late' : 'accepted';
+  // `reopened`: a late delivery that changes an ended screening's outcome (counted: it means a webhook came very late).
+  const outcome = result.outcome === 'signalled' ? 'accepted' : result.outcome;
   if (outcome === 'late') {
     const { dedupeKey, purchaseToken, type, sourceEvent, occurredAt, receivedAt } = event;
     await logDelivery(deps, { dedupeKey, purchaseToken, type, sourceEvent, occurredAt, receivedAt, outcome: 'late' });

@@ -1,11 +1,21 @@
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { type LifecycleDurations, screeningEventSignal, type ScreeningEvent, workflowIdFor, workflowType } from '../../workflows/messages';
+import {
+  type LifecycleDurations,
+  screeningEventSignal,
+  type ScreeningEvent,
+  type ScreeningSnapshot,
+  workflowIdFor,
+  workflowType,
+} from '../../workflows/messages';
+import { changesStatus, stateFromSnapshot } from '../../workflows/screening-machine';
 
 export type SignalOutcome =
   | { outcome: 'signalled'; workflowId: string }
   /** The screening's workflow has already closed: nothing is started again, no effect runs twice. */
-  | { outcome: 'late'; workflowId: string };
+  | { outcome: 'late'; workflowId: string }
+  /** The screening had ended and its workflow closed, but this delivery changes its outcome: a new run takes it from the read model. */
+  | { outcome: 'reopened'; workflowId: string };
 
 /** Hands a normalised event to the screening's workflow, starting the workflow if it has never run. */
 export interface ScreeningSignaler {
@@ -21,11 +31,12 @@ export interface SignalerOptions {
    */
   deadlineMs?: number;
   /**
-   * Whether the read model shows the screening ended (a final status). Temporal rejects a second run
-   * only while the namespace retains the first one; after that, this keeps a late delivery from
-   * starting the screening over. A failing lookup counts as "no" (Temporal's check still applies).
+   * The screening as the read model shows it when it ended (a final status), else undefined.
+   * Temporal rejects a second run only while the namespace retains the first one; after that, this
+   * keeps a late delivery from starting the screening over, and lets one that changes the outcome
+   * (a completion after expiry) reopen it. A failing lookup counts as "not ended".
    */
-  endedEarlier?: (purchaseToken: string) => Promise<boolean>;
+  endedScreening?: (purchaseToken: string) => Promise<ScreeningSnapshot | undefined>;
 }
 
 export function createScreeningSignaler(client: Client, options: SignalerOptions): ScreeningSignaler {
@@ -33,15 +44,30 @@ export function createScreeningSignaler(client: Client, options: SignalerOptions
   return {
     async signal(event) {
       const workflowId = workflowIdFor(event.purchaseToken);
-      if (await options.endedEarlier?.(event.purchaseToken).catch(() => false)) {
-        // Ended: a run still open for its dedupe window takes the delivery; otherwise nothing starts again.
+      const ended = await options.endedScreening?.(event.purchaseToken).catch(() => undefined);
+      if (ended) {
+        // Ended: a run still open for its dedupe window takes the delivery; otherwise nothing starts
+        // again, unless the delivery changes the outcome.
         try {
           await client.connection.withDeadline(Date.now() + deadlineMs, () => client.workflow.getHandle(workflowId).signal(screeningEventSignal, event));
           return { outcome: 'signalled', workflowId };
         } catch (error) {
-          if (error instanceof WorkflowNotFoundError) return { outcome: 'late', workflowId };
-          throw error;
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+          if (!changesStatus(stateFromSnapshot(ended), event, new Date().toISOString())) return { outcome: 'late', workflowId };
         }
+        await client.connection.withDeadline(Date.now() + deadlineMs, () =>
+          client.workflow.signalWithStart(workflowType, {
+            workflowId,
+            taskQueue: options.taskQueue,
+            args: [{ purchaseToken: event.purchaseToken, lifecycle: options.lifecycle, reopened: ended }],
+            signal: screeningEventSignal,
+            signalArgs: [event],
+            // A second run for the same token, deliberately: two such deliveries at once both land in it.
+            workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+            staticSummary: summaryOf(event),
+          }),
+        );
+        return { outcome: 'reopened', workflowId };
       }
       try {
         await client.connection.withDeadline(Date.now() + deadlineMs, () =>

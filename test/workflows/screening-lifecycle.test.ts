@@ -3,6 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config';
 import { connectClient } from '../../src/temporal/connect';
+import { endedScreening } from '../../src/db/read-model';
 import { createScreeningSignaler } from '../../src/temporal/screening-signaler';
 import { type ScreeningEvent, statusQuery, workflowIdFor } from '../../workflows/messages';
 import { screeningEvent, uniqueToken } from '../../devkit/builders';
@@ -130,5 +131,44 @@ describe('screening lifecycle on the dev server', function () {
       await slowWorker.stop();
       await slowSmtp.close();
     }
+  });
+
+  it('reopens an ended screening for a completion that comes after its workflow closed, e-mailing and archiving once', async () => {
+    const token = uniqueToken();
+    const landlord = `${token}@landlord.test`;
+    const lifecycle = { reminderSchedule: ['1h'], screeningExpiry: '1s', completionSla: '1h', submittedMaxAge: '1d', dedupeWindow: '1s' };
+    const readModelAware = createScreeningSignaler(client, {
+      taskQueue,
+      lifecycle,
+      endedScreening: (purchaseToken) => endedScreening(worker.db, purchaseToken),
+    });
+    await readModelAware.signal(event(token, 'invite.sent', { landlord: { email: landlord } }));
+    const handle = client.workflow.getHandle(workflowIdFor(token));
+    assert.equal((await handle.result()).status, 'expired');
+    await eventually(
+      () => endedScreening(worker.db, token),
+      (ended) => ended?.status === 'expired',
+    );
+
+    worker.singlekey.ready(token, 777);
+    const completion = event(token, 'screening.completed', { score: 777 });
+    assert.equal((await readModelAware.signal(completion)).outcome, 'reopened');
+    const row = await eventually(
+      () => worker.db('screenings').where({ purchase_token: token }).first(),
+      (r) => r?.status === 'completed',
+    );
+    assert.equal(row.singlekey_score, 777);
+    await eventually(
+      () => worker.db('reports').where({ purchase_token: token, scope: 'full' }).first(),
+      (r) => r?.pdf !== null && r !== undefined,
+    );
+    await eventually(
+      async () => mailsTo(landlord, 'Screening report ready'),
+      (mails) => mails.length === 1,
+    );
+
+    await client.workflow.getHandle(workflowIdFor(token)).result();
+    assert.equal((await readModelAware.signal(completion)).outcome, 'late', 'a repeat after the reopened run closed changes nothing');
+    assert.deepEqual(mailsTo(landlord), ['Screening invitation expired: applicant tenant-42', 'Screening report ready: applicant tenant-42']);
   });
 });

@@ -3,7 +3,17 @@ import { screeningEvent } from '../../devkit/builders';
 import fc from 'fast-check';
 import { type Effect, effectKey, type ScreeningEvent } from '../../workflows/messages';
 import { type Durations, nextDeadline } from '../../workflows/screening-deadlines';
-import { type EffectResult, initialState, type MachineInput, type ScreeningState, snapshotOf, statusOf, transition } from '../../workflows/screening-machine';
+import {
+  changesStatus,
+  type EffectResult,
+  initialState,
+  type MachineInput,
+  type ScreeningState,
+  snapshotOf,
+  stateFromSnapshot,
+  statusOf,
+  transition,
+} from '../../workflows/screening-machine';
 
 const T0 = '2026-11-29T10:00:00.000Z';
 const HOUR = 3_600_000;
@@ -211,6 +221,33 @@ describe('screening state machine', () => {
       assert.equal(statusOfEffect(state, 'reconcile'), 'failed');
       assert.ok(keys(started).includes('alert_team:reconciliation_gave_up'));
       assert.equal(statusOf(state), 'submitted');
+    });
+  });
+
+  describe('a screening reopened from the read model', () => {
+    const expired = {
+      purchaseToken: 'pt_1',
+      status: 'expired' as const,
+      version: 4,
+      moments: { invited: T0, expired: T0 },
+      landlord: { email: 'l@example.test' },
+    };
+
+    it('takes a late completion after expiry, with the e-mail and the archive, and a version past the published one', () => {
+      const state = stateFromSnapshot(expired);
+      assert.equal(statusOf(state), 'expired');
+      assert.equal(changesStatus(state, screeningEvent('pt_1', 'screening.completed'), T0), true);
+      const step = transition(state, delivery('screening.completed'), T0);
+      assert.equal(statusOf(step.state), 'completed');
+      assert.deepEqual(keys(step.start), ['fetch_report:full', 'notify_landlord:completed']);
+      assert.equal(step.state.version, 5);
+      assert.deepEqual(nextDeadline(step.state, durations), { kind: 'close', at: '2026-11-30T01:00:00.000Z' });
+    });
+
+    it('counts a repeat of what it already knows as no change', () => {
+      const completed = stateFromSnapshot({ ...expired, status: 'completed', moments: { ...expired.moments, completed: T0 } });
+      assert.equal(changesStatus(completed, screeningEvent('pt_1', 'screening.completed'), T0), false);
+      assert.equal(changesStatus(stateFromSnapshot(expired), screeningEvent('pt_1', 'invite.opened'), T0), false);
     });
   });
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { type Db, createDb, migrateLatest, pingDb } from '../../../src/db/connection';
 import { appendDeliveryLog } from '../../../src/db/delivery-log';
-import { hasEnded } from '../../../src/db/read-model';
+import { endedScreening } from '../../../src/db/read-model';
 import { createApp } from '../../../src/http/app';
 import { createMetrics } from '../../../src/metrics';
 import { connectClient, pingTemporal } from '../../../src/temporal/connect';
@@ -42,7 +42,7 @@ describe('POST /webhooks/singlekey', () => {
       signaler: createScreeningSignaler(client, {
         taskQueue: config.temporal.taskQueue,
         lifecycle: config.lifecycle,
-        endedEarlier: (purchaseToken) => hasEnded(db, purchaseToken),
+        endedScreening: (purchaseToken) => endedScreening(db, purchaseToken),
       }),
       deliveryLog: (records) => appendDeliveryLog(db, records),
       readinessChecks: { temporal: () => pingTemporal(client), postgres: () => pingDb(readinessDb) },
