@@ -266,7 +266,7 @@ describe('POST /webhooks/singlekey', () => {
   it('answers late and starts nothing when the read model shows the screening ended and Temporal no longer holds it', async () => {
     const token = uniqueToken();
     // What remains after the namespace's retention removed a finished screening: its read-model row.
-    await db('screenings').insert({ purchase_token: token, status: 'completed', version: 5 });
+    await db('screenings').insert({ purchase_token: token, status: 'completed', version: 5, completed_at: new Date() });
     const response = await post(signedDelivery('screening.completed', { purchase_token: token }, TEST_WEBHOOK_SECRET));
     assert.equal(response.status, 200);
     assert.equal((await readBody(response)).outcome, 'late');
@@ -277,7 +277,7 @@ describe('POST /webhooks/singlekey', () => {
   it('still hands a delivery to a screening that ended but whose workflow is open for its dedupe window', async () => {
     const token = uniqueToken();
     assert.equal((await post(signedDelivery('invite.sent', { purchase_token: token }, TEST_WEBHOOK_SECRET))).status, 200);
-    await db('screenings').insert({ purchase_token: token, status: 'expired', version: 3 });
+    await db('screenings').insert({ purchase_token: token, status: 'expired', version: 3, expired_at: new Date() });
     const response = await post(signedDelivery('screening.completed', { purchase_token: token }, TEST_WEBHOOK_SECRET));
     assert.equal((await readBody(response)).outcome, 'accepted');
     const history = await client.workflow.getHandle(workflowIdFor(token)).fetchHistory();
