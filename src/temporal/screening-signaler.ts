@@ -41,6 +41,19 @@ export interface SignalerOptions {
 
 export function createScreeningSignaler(client: Client, options: SignalerOptions): ScreeningSignaler {
   const deadlineMs = options.deadlineMs ?? 10_000;
+  const withDeadline = <T>(call: () => Promise<T>) => client.connection.withDeadline(Date.now() + deadlineMs, call);
+  const signalWithStart = (event: ScreeningEvent, reuse: WorkflowIdReusePolicy, reopened?: ScreeningSnapshot) =>
+    withDeadline(() =>
+      client.workflow.signalWithStart(workflowType, {
+        workflowId: workflowIdFor(event.purchaseToken),
+        taskQueue: options.taskQueue,
+        args: [{ purchaseToken: event.purchaseToken, lifecycle: options.lifecycle, ...(reopened ? { reopened } : {}) }],
+        signal: screeningEventSignal,
+        signalArgs: [event],
+        workflowIdReusePolicy: reuse,
+        staticSummary: summaryOf(event),
+      }),
+    );
   return {
     async signal(event) {
       const workflowId = workflowIdFor(event.purchaseToken);
@@ -49,40 +62,20 @@ export function createScreeningSignaler(client: Client, options: SignalerOptions
         // Ended: a run still open for its dedupe window takes the delivery; otherwise nothing starts
         // again, unless the delivery changes the outcome.
         try {
-          await client.connection.withDeadline(Date.now() + deadlineMs, () => client.workflow.getHandle(workflowId).signal(screeningEventSignal, event));
+          await withDeadline(() => client.workflow.getHandle(workflowId).signal(screeningEventSignal, event));
           return { outcome: 'signalled', workflowId };
         } catch (error) {
           if (!(error instanceof WorkflowNotFoundError)) throw error;
           if (!changesStatus(stateFromSnapshot(ended), event, new Date().toISOString())) return { outcome: 'late', workflowId };
         }
-        await client.connection.withDeadline(Date.now() + deadlineMs, () =>
-          client.workflow.signalWithStart(workflowType, {
-            workflowId,
-            taskQueue: options.taskQueue,
-            args: [{ purchaseToken: event.purchaseToken, lifecycle: options.lifecycle, reopened: ended }],
-            signal: screeningEventSignal,
-            signalArgs: [event],
-            // A second run for the same token, deliberately: two such deliveries at once both land in it.
-            workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-            staticSummary: summaryOf(event),
-          }),
-        );
+        // A second run for the same token, deliberately: two such deliveries at once both land in it.
+        await signalWithStart(event, WorkflowIdReusePolicy.ALLOW_DUPLICATE, ended);
         return { outcome: 'reopened', workflowId };
       }
       try {
-        await client.connection.withDeadline(Date.now() + deadlineMs, () =>
-          client.workflow.signalWithStart(workflowType, {
-            workflowId,
-            taskQueue: options.taskQueue,
-            args: [{ purchaseToken: event.purchaseToken, lifecycle: options.lifecycle }],
-            signal: screeningEventSignal,
-            signalArgs: [event],
-            // One purchase token, one execution chain, for as long as the namespace retains it:
-            // a running workflow is signalled, a closed one is never started again.
-            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-            staticSummary: summaryOf(event),
-          }),
-        );
+        // One purchase token, one execution chain, for as long as the namespace retains it: a running
+        // workflow is signalled, a closed one is never started again.
+        await signalWithStart(event, WorkflowIdReusePolicy.REJECT_DUPLICATE);
         return { outcome: 'signalled', workflowId };
       } catch (error) {
         if (error instanceof WorkflowExecutionAlreadyStartedError) return { outcome: 'late', workflowId };
