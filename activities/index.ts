@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../src/db/connection';
 import { appendDeliveryLog } from '../src/db/delivery-log';
+import { recordScreening } from '../src/db/read-model';
 import { signReportLink } from '../src/reports/report-link';
 import type { SingleKeyClient } from '../src/singlekey/client';
 import { type DeliveryLogEntry, type Effect, failureTypes, type LandlordMilestone, type ScreeningSnapshot } from '../workflows/messages';
@@ -66,29 +67,7 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks }: A
   return countFailures({
     /** Upserts the read model; a snapshot older than the stored one (smaller version) is ignored. */
     async recordScreening(s: ScreeningSnapshot): Promise<void> {
-      const row = {
-        purchase_token: s.purchaseToken,
-        status: s.status,
-        version: s.version,
-        external_customer_id: s.externalCustomerId ?? null,
-        external_tenant_id: s.externalTenantId ?? null,
-        external_deal_id: s.externalDealId ?? null,
-        external_listing_id: s.externalListingId ?? null,
-        singlekey_score: s.score ?? null,
-        recommendation: s.recommendation ?? null,
-        tenant_email: s.tenant?.email ?? null,
-        landlord_email: s.landlord?.email ?? null,
-        invited_at: s.moments.invited ?? null,
-        form_opened_at: s.moments.formOpened ?? null,
-        submitted_at: s.moments.submitted ?? null,
-        completed_at: s.moments.completed ?? null,
-        failed_at: s.moments.failed ?? null,
-        expired_at: s.moments.expired ?? null,
-        failure_reason: s.failure?.reason ?? null,
-        failure_recoverable: s.failure?.recoverable ?? null,
-        updated_at: db.fn.now(),
-      };
-      await db('screenings').insert(row).onConflict('purchase_token').merge().where('screenings.version', '<', s.version);
+      await recordScreening(db, s);
     },
 
     /** Appends deliveries to the delivery log; a repeat of a logged dedupe key is counted on its row. */

@@ -1,8 +1,45 @@
-import { finalStatuses, type ScreeningSnapshot, type ScreeningStatus } from '../../workflows/messages';
+import { finalStatuses, type Milestone, type ScreeningSnapshot, type ScreeningStatus } from '../../workflows/messages';
 import type { Db } from './connection';
 
-/** Read-model columns back to the screening's facts (`recordScreening` in activities/ writes them). */
-interface ScreeningRow {
+/**
+ * The read model, `screenings`: one row per purchase token, written by the workflow (through the
+ * `recordScreening` activity) and read by the edge once Temporal may no longer hold a screening.
+ */
+
+/** The milestones the read model dates, and their columns. */
+const momentColumns = {
+  invited: 'invited_at',
+  formOpened: 'form_opened_at',
+  submitted: 'submitted_at',
+  completed: 'completed_at',
+  failed: 'failed_at',
+  expired: 'expired_at',
+} as const satisfies Partial<Record<Milestone, string>>;
+
+/** Upserts a screening; a snapshot older than the stored one (smaller version) changes nothing. */
+export async function recordScreening(db: Db, s: ScreeningSnapshot): Promise<void> {
+  const row = {
+    purchase_token: s.purchaseToken,
+    status: s.status,
+    version: s.version,
+    external_customer_id: s.externalCustomerId ?? null,
+    external_tenant_id: s.externalTenantId ?? null,
+    external_deal_id: s.externalDealId ?? null,
+    external_listing_id: s.externalListingId ?? null,
+    singlekey_score: s.score ?? null,
+    recommendation: s.recommendation ?? null,
+    tenant_email: s.tenant?.email ?? null,
+    landlord_email: s.landlord?.email ?? null,
+    ...Object.fromEntries(Object.entries(momentColumns).map(([moment, column]) => [column, s.moments[moment as keyof typeof momentColumns] ?? null])),
+    failure_reason: s.failure?.reason ?? null,
+    failure_recoverable: s.failure?.recoverable ?? null,
+    updated_at: db.fn.now(),
+  };
+  await db('screenings').insert(row).onConflict('purchase_token').merge().where('screenings.version', '<', s.version);
+}
+
+/** A read-model row, as `recordScreening` writes it. */
+interface ScreeningRow extends Partial<Record<(typeof momentColumns)[keyof typeof momentColumns], Date | null>> {
   purchase_token: string;
   status: ScreeningStatus;
   version: number;
@@ -14,12 +51,6 @@ interface ScreeningRow {
   recommendation: ScreeningSnapshot['recommendation'] | null;
   tenant_email: string | null;
   landlord_email: string | null;
-  invited_at: Date | null;
-  form_opened_at: Date | null;
-  submitted_at: Date | null;
-  completed_at: Date | null;
-  failed_at: Date | null;
-  expired_at: Date | null;
   failure_reason: string | null;
   failure_recoverable: boolean | null;
 }
@@ -32,17 +63,7 @@ interface ScreeningRow {
 export async function endedScreening(db: Db, purchaseToken: string): Promise<ScreeningSnapshot | undefined> {
   const row = (await db('screenings').where({ purchase_token: purchaseToken }).first()) as ScreeningRow | undefined;
   if (!row || !finalStatuses.includes(row.status)) return undefined;
-  const at = (value: Date | null) => value?.toISOString();
-  const moments = Object.fromEntries(
-    Object.entries({
-      invited: at(row.invited_at),
-      formOpened: at(row.form_opened_at),
-      submitted: at(row.submitted_at),
-      completed: at(row.completed_at),
-      failed: at(row.failed_at),
-      expired: at(row.expired_at),
-    }).filter(([, value]) => value !== undefined),
-  );
+  const moments = Object.fromEntries(Object.entries(momentColumns).flatMap(([moment, column]) => (row[column] ? [[moment, row[column].toISOString()]] : [])));
   return {
     purchaseToken: row.purchase_token,
     status: row.status,
