@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../src/db/connection';
 import { appendDeliveryLog } from '../src/db/delivery-log';
-import { recordScreening } from '../src/db/read-model';
+import { readModelStatus, recordScreening } from '../src/db/read-model';
 import { signReportLink } from '../src/reports/report-link';
 import type { SingleKeyClient } from '../src/singlekey/client';
 import { type DeliveryLogEntry, type Effect, failureTypes, type LandlordMilestone, type ScreeningSnapshot } from '../workflows/messages';
@@ -48,13 +48,15 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks }: A
   }
 
   /**
-   * SingleKey's report for a token, giving up for good once it has answered 404 on
-   * `UNKNOWN_TOKEN_ATTEMPTS` attempts: a validly signed delivery for a token SingleKey does not know
-   * would otherwise cost about 50 calls over 24 h. Each such token is logged and counted.
+   * SingleKey's finished report for a token; not finished yet is a retryable `ReportNotReady`. Gives
+   * up for good once SingleKey has answered 404 on `UNKNOWN_TOKEN_ATTEMPTS` attempts: a validly
+   * signed delivery for a token SingleKey does not know would otherwise cost about 50 calls over
+   * 24 h. Each such token is logged and counted.
    */
-  async function reportOf(purchaseToken: string) {
+  async function readyReport(purchaseToken: string) {
+    let report;
     try {
-      return await singlekey.getReport(purchaseToken);
+      report = await singlekey.getReport(purchaseToken);
     } catch (error) {
       if (!(error instanceof ApplicationFailure) || error.type !== failureTypes.unknownPurchaseToken) throw error;
       if (activityInfo().attempt < UNKNOWN_TOKEN_ATTEMPTS) throw error;
@@ -62,6 +64,8 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks }: A
       log.warn('SingleKey does not know this purchase token; giving up', { attempts: activityInfo().attempt });
       throw ApplicationFailure.create({ type: failureTypes.unknownPurchaseToken, nonRetryable: true, message: error.message, cause: error });
     }
+    if (!report.ready) throw ApplicationFailure.create({ type: failureTypes.reportNotReady, message: `report not ready: ${report.detail}` });
+    return report;
   }
 
   return countFailures({
@@ -97,8 +101,8 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks }: A
     async remindTenant(input: { index: number; screening: ScreeningSnapshot }): Promise<SendOutcome> {
       // The machine stops reminders once the tenant is past the invitation; checked again here, at
       // send time, because the read model may know that before the snapshot this attempt was given.
-      const current = (await db('screenings').where({ purchase_token: input.screening.purchaseToken }).first('status')) as { status: string } | undefined;
-      if (current && current.status !== 'invited') return { outcome: 'not_needed' };
+      const current = await readModelStatus(db, input.screening.purchaseToken);
+      if (current !== undefined && current !== 'invited') return { outcome: 'not_needed' };
       return send({
         purchaseToken: input.screening.purchaseToken,
         kind: `tenant_reminder_${input.index}`,
@@ -121,8 +125,7 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks }: A
       purchaseToken: string;
       scope: Extract<Effect, { kind: 'fetch_report' }>['scope'];
     }): Promise<{ score?: number; pdfBytes?: number }> {
-      const report = await reportOf(input.purchaseToken);
-      if (!report.ready) throw ApplicationFailure.create({ type: failureTypes.reportNotReady, message: `report not ready: ${report.detail}` });
+      const report = await readyReport(input.purchaseToken);
       const key = { purchase_token: input.purchaseToken, scope: input.scope };
       await db('reports')
         .insert({ ...key, report_json: JSON.stringify(report.body), fetched_at: db.fn.now() })
@@ -137,8 +140,7 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks }: A
 
     /** Reconciliation: asks SingleKey whether the report is ready; not ready is a retryable failure. */
     async checkReport(input: { purchaseToken: string }): Promise<{ score?: number; reportUrl?: string }> {
-      const report = await reportOf(input.purchaseToken);
-      if (!report.ready) throw ApplicationFailure.create({ type: failureTypes.reportNotReady, message: `report not ready: ${report.detail}` });
+      const report = await readyReport(input.purchaseToken);
       return { score: report.score, reportUrl: report.reportUrl };
     },
   });

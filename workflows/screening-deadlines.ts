@@ -3,7 +3,7 @@
  * when it fires. Pure, like the machine.
  */
 import { effectKey } from './messages';
-import { isTerminal, type MachineInput, type ScreeningState, statusOf } from './screening-machine';
+import { canExpire, isTerminal, type MachineInput, type ScreeningState, statusOf } from './screening-machine';
 
 export interface Durations {
   /** Milliseconds after the invitation for each tenant reminder. */
@@ -39,7 +39,7 @@ export function nextDeadline(state: ScreeningState, durations: Durations): Deadl
         }
       });
     }
-    if ((status === 'unknown' || status === 'invited' || status === 'form_opened') && invitedFrom) {
+    if (canExpire(status) && invitedFrom) {
       candidates.push({ kind: 'expiry', at: after(invitedFrom, durations.expiry) });
     }
     if (status === 'submitted' && state.clock.submitted && !state.effects.reconcile) {

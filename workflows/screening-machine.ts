@@ -128,6 +128,11 @@ export function isTerminal(status: ScreeningStatus): boolean {
   return finalStatuses.includes(status);
 }
 
+/** An invitation not yet answered by a submission can expire. */
+export function canExpire(status: ScreeningStatus): boolean {
+  return status === 'unknown' || status === 'invited' || status === 'form_opened';
+}
+
 export function transition(previous: ScreeningState, input: MachineInput, now: string): Transition {
   // A repeated delivery is answered before any copying: floods of duplicates are the common case.
   if (input.kind === 'delivery' && previous.appliedKeys.includes(input.event.dedupeKey)) {
@@ -158,7 +163,7 @@ export function transition(previous: ScreeningState, input: MachineInput, now: s
       if (statusBefore === 'invited') request({ kind: 'remind_tenant', index: input.index });
       break;
     case 'expiry_due':
-      if (statusBefore === 'unknown' || statusBefore === 'invited' || statusBefore === 'form_opened') {
+      if (canExpire(statusBefore)) {
         state.moments.expired = now;
         state.timeline.push({ type: 'screening.expired', occurredAt: now, appliedAt: now });
         request({ kind: 'notify_landlord', milestone: 'expired' });

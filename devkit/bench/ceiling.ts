@@ -1,6 +1,4 @@
-import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { screeningEvent } from '../builders';
-import { signalWithStart } from './deliveries';
 import { closedLoop, pct, say } from './load';
 import type { BenchOptions } from './options';
 import { waitForRows } from './rows';
@@ -24,7 +22,7 @@ export interface CeilingResult {
 export async function measureCeiling(service: BenchService, options: BenchOptions): Promise<CeilingResult> {
   say('\n[1/5] ceiling: signal-with-start straight to Temporal');
   const ceiling = await closedLoop('signal-with-start', options.concurrency, options.durationMs, async (i) => {
-    await signalWithStart(service, screeningEvent(`${service.tokens}c${i}`, 'invite.sent'), { workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE });
+    await service.signaler.signal(screeningEvent(`${service.tokens}c${i}`, 'invite.sent'));
   });
   // Let the worker catch up first, so the ingest phase runs against the same idle worker.
   const drainSeconds = await waitForRows(service, 'worker catching up (rows written)', service.tokens, ceiling.count);

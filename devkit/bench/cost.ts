@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { workflowIdFor } from '../../workflows/messages';
 import { screeningEvent } from '../builders';
-import { signalWithStart } from './deliveries';
 import { progress, say } from './load';
 import type { BenchOptions } from './options';
 import { countRows, waitForRows } from './rows';
@@ -32,7 +31,7 @@ export async function measureCost(service: BenchService, options: BenchOptions, 
     rows[table] = (await countRows(service, table, `${service.tokens}e`)) / N;
   }
   for (let i = started; i < OPEN; i += 1) {
-    await signalWithStart(service, screeningEvent(`${service.tokens}o${i}`, 'invite.sent'));
+    await service.signaler.signal(screeningEvent(`${service.tokens}o${i}`, 'invite.sent'));
     progress('open screenings started', i + 1, OPEN);
   }
   await waitForRows(service, 'open screenings recorded', service.tokens, Math.max(OPEN, started));

@@ -1,6 +1,5 @@
-import type { WorkflowIdReusePolicy } from '@temporalio/common';
 import { deliver, envelope, signedRequest } from '../builders';
-import { DEFAULT_TASK_QUEUE, type ScreeningEvent, screeningEventSignal, workflowIdFor, workflowType } from '../../workflows/messages';
+import type { ScreeningEvent } from '../../workflows/messages';
 import type { BenchService } from './service';
 
 /** The body SingleKey would send for `e` (the signed envelope, nested layout). */
@@ -18,16 +17,4 @@ export async function post(service: BenchService, body: string): Promise<Deliver
   const response = await deliver(`${service.api}/webhooks/singlekey`, signedRequest(body, service.secret));
   await response.arrayBuffer();
   return { status: response.status, retryAfter: Number(response.headers.get('retry-after') ?? 0) };
-}
-
-/** Signal-with-start of `e`'s screening straight to Temporal, as the edge does it. */
-export function signalWithStart(service: BenchService, e: ScreeningEvent, extra: { workflowIdReusePolicy?: WorkflowIdReusePolicy } = {}): Promise<unknown> {
-  return service.client.workflow.signalWithStart(workflowType, {
-    workflowId: workflowIdFor(e.purchaseToken),
-    taskQueue: DEFAULT_TASK_QUEUE,
-    args: [{ purchaseToken: e.purchaseToken, lifecycle: service.lifecycle }],
-    signal: screeningEventSignal,
-    signalArgs: [e],
-    ...extra,
-  });
 }

@@ -2,9 +2,11 @@ import type { Client } from '@temporalio/client';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type Config, loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
 import { createDb, type Db } from '../../src/db/connection';
 import { connectClient } from '../../src/temporal/connect';
+import { createScreeningSignaler, type ScreeningSignaler } from '../../src/temporal/screening-signaler';
+import { DEFAULT_TASK_QUEUE } from '../../workflows/messages';
 import { freeServicePorts, startServiceProcess } from '../embedded/service-process';
 import { startSingleKeyStandIn } from '../stand-in/server';
 import { say } from './load';
@@ -22,8 +24,8 @@ export interface BenchService {
   /** The webhook signing secret the service generated. */
   secret: string;
   pid: number | undefined;
-  /** The service's default lifecycle, which the phases starting workflows directly pass too. */
-  lifecycle: Config['lifecycle'];
+  /** Signal-with-start straight to Temporal, as the edge hands over a delivery (without its read-model lookup). */
+  signaler: ScreeningSignaler;
   /** Prefix of every purchase token of this run: `bench-<run>-`, then a letter per phase. */
   tokens: string;
   /** Closes the connections, stops the service and the stand-in, removes the data folder. */
@@ -72,7 +74,7 @@ export async function startBenchService(options: BenchOptions): Promise<BenchSer
       dataDir,
       secret,
       pid: service.child.pid,
-      lifecycle: loadConfig({}).lifecycle,
+      signaler: createScreeningSignaler(client, { taskQueue: DEFAULT_TASK_QUEUE, lifecycle: loadConfig({}).lifecycle }),
       tokens: `bench-${Date.now().toString(36)}-`,
       stop,
     };

@@ -55,6 +55,12 @@ interface ScreeningRow extends Partial<Record<(typeof momentColumns)[keyof typeo
   failure_recoverable: boolean | null;
 }
 
+/** The screening's status as the read model last saw it, or undefined before its first write. */
+export async function readModelStatus(db: Db, purchaseToken: string): Promise<ScreeningStatus | undefined> {
+  const row = (await db('screenings').where({ purchase_token: purchaseToken }).first('status')) as { status: ScreeningStatus } | undefined;
+  return row?.status;
+}
+
 /**
  * The screening as the read model last saw it, when that is a final status (`screenings` is written
  * by the workflow); undefined while it is open or unknown. Used once Temporal may no longer hold the
