@@ -82,7 +82,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       signal.throwIfAborted();
     }
     if (server.child.exitCode !== null || server.child.signalCode !== null) {
-      throw new Error(`PostgreSQL exited during start-up; see ${logFile}`);
+      // The log's last line says why (port taken, shared memory, a stale lock file), and the log may be in a scratch folder removed next.
+      throw new Error(`PostgreSQL exited during start-up: ${lastLineOf(logFile)}; see ${logFile}`);
     }
     try {
       await ensureDatabase(adminUrl, database);
@@ -149,10 +150,14 @@ async function initialiseCluster(
   }
   if (initdb.child.exitCode === 0) return;
   signal?.throwIfAborted();
-  const output = readFileSync(logFile).subarray(logged).toString('utf8').trim().split('\n').at(-1);
+  const output = lastLineOf(logFile, logged);
   throw new Error(
     `PostgreSQL cluster could not be created in ${pgdata}: ${output || `initdb exited ${initdb.child.exitCode ?? initdb.child.signalCode}`}; see ${logFile}`,
   );
+}
+
+function lastLineOf(logFile: string, from = 0): string {
+  return existsSync(logFile) ? (readFileSync(logFile).subarray(from).toString('utf8').trim().split('\n').at(-1) ?? '') : '';
 }
 
 /** The URL of an embedded PostgreSQL's database (the service's own, `screenings`, unless named). */
