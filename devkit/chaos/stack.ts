@@ -1,0 +1,133 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../src/config';
+import { createDb, type Db, migrateLatest } from '../../src/db/connection';
+import { freePort } from '../embedded/free-port';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '../embedded/postgres';
+import { type DevServer, startTemporalDevServer } from '../embedded/temporal-dev-server';
+import { startSingleKeyStandIn } from '../stand-in/server';
+import { requireBinary } from '../temporal-binaries';
+import { type ChaosMailServer, startChaosMailServer } from './mail-server';
+import { supervise, type Supervised } from './supervised';
+
+export const CHAOS_WEBHOOK_SECRET = 'whsec_chaos_0123456789abcdef';
+
+/** Every part of the service as separate real processes on loopback ports, and the handles to break them. */
+export interface ChaosStack {
+  dataDir: string;
+  /** The two API processes' base URLs (a load balancer would sit in front of them). */
+  apis: string[];
+  apiProcesses: Supervised[];
+  worker: Supervised;
+  mail: ChaosMailServer;
+  /** A connection to the service's database, for counting (it reconnects after an outage). */
+  db: Db;
+  /** Stops PostgreSQL (fast shutdown) and resolves when it is down; `startPostgres` brings it back on the same port and data. */
+  stopPostgres(): Promise<void>;
+  startPostgres(): Promise<void>;
+  stopTemporal(): Promise<void>;
+  startTemporal(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts PostgreSQL and a Temporal dev server (persistent files, so they can be stopped and started
+ * again), the chaos mail server, a SingleKey stand-in whose reports are ready at once, then two
+ * `cli/api.ts` and one `cli/worker.ts` under a restarting supervisor, configured as in production
+ * (no embedded parts: `npm run api` / `npm run worker`).
+ */
+export async function startChaosStack(options: { say: (line: string) => void }): Promise<ChaosStack> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'screenings-chaos-'));
+  // As root, PostgreSQL runs as the `postgres` user, which must be able to enter the folder.
+  chmodSync(dataDir, 0o755);
+  const cleanups: (() => Promise<unknown> | void)[] = [() => rmSync(dataDir, { recursive: true, force: true })];
+  const stop = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  };
+  try {
+    const [temporalPort, postgresPort, smtpPort, apiPorts] = [await freePort(), await freePort(), await freePort(), [await freePort(), await freePort()]];
+    options.say(`  starting PostgreSQL, Temporal, the mail server and the SingleKey stand-in in ${dataDir} ...`);
+    let postgres: EmbeddedPostgres | undefined;
+    const startPostgres = async () => {
+      postgres = await startEmbeddedPostgres({ dir: path.join(dataDir, 'postgres'), port: postgresPort, dirSetting: 'TMPDIR' });
+    };
+    const stopPostgres = async () => {
+      await postgres?.stop();
+      postgres = undefined;
+    };
+    await startPostgres();
+    cleanups.push(stopPostgres);
+
+    let temporal: DevServer | undefined;
+    const cliPath = requireBinary('cli', loadConfig({ PATH: process.env.PATH, TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH }));
+    const startTemporal = async () => {
+      temporal = await startTemporalDevServer({ cliPath, dir: path.join(dataDir, 'temporal'), port: temporalPort, uiPort: 0, namespace: 'default', ui: false });
+    };
+    const stopTemporal = async () => {
+      await temporal?.stop();
+      temporal = undefined;
+    };
+    await startTemporal();
+    cleanups.push(stopTemporal);
+
+    const mail = await startChaosMailServer({ port: smtpPort, logFile: path.join(dataDir, 'smtp.jsonl') });
+    cleanups.push(() => mail.close());
+    const singlekey = await startSingleKeyStandIn({ token: 'chaos-token', readyByDefault: true });
+    cleanups.push(() => singlekey.close());
+
+    const databaseUrl = postgres!.url;
+    const db = createDb(databaseUrl, 4);
+    cleanups.push(() => db.destroy());
+    await migrateLatest(db);
+
+    const env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LOG_LEVEL: 'info',
+      TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+      DATABASE_URL: databaseUrl,
+      SMTP_URL: mail.url,
+      SINGLEKEY_API_URL: singlekey.url,
+      SINGLEKEY_API_TOKEN: singlekey.token,
+      SINGLEKEY_WEBHOOK_SECRETS: CHAOS_WEBHOOK_SECRET,
+      REPORT_LINK_SECRET: 'rls_chaos_0123456789abcdef',
+      ALERT_EMAIL: 'team@chaos.test',
+    };
+    const apiProcesses = apiPorts.map((port, i) =>
+      supervise({
+        name: `api ${i + 1}`,
+        entry: 'cli/api.ts',
+        env: { ...env, PORT: String(port), HOST: '127.0.0.1', PUBLIC_BASE_URL: `http://127.0.0.1:${port}` },
+        logFile: path.join(dataDir, `api-${i + 1}.log`),
+        readyLine: 'API listening',
+      }),
+    );
+    const worker = supervise({
+      name: 'worker',
+      entry: 'cli/worker.ts',
+      env: { ...env, WORKER_METRICS_PORT: '0' },
+      logFile: path.join(dataDir, 'worker.log'),
+      readyLine: 'worker started',
+    });
+    for (const process of [...apiProcesses, worker]) cleanups.push(() => process.stop());
+    options.say('  starting two API processes and a worker ...');
+    await Promise.all([...apiProcesses, worker].map((process) => process.ready()));
+    return {
+      dataDir,
+      apis: apiPorts.map((port) => `http://127.0.0.1:${port}`),
+      apiProcesses,
+      worker,
+      mail,
+      db,
+      stopPostgres,
+      startPostgres,
+      stopTemporal,
+      startTemporal,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
