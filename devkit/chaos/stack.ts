@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { createDb, type Db, migrateLatest } from '../../src/db/connection';
+import { createLogger } from '../../src/logger';
 import { freePort } from '../embedded/free-port';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../embedded/postgres';
 import { type DevServer, startTemporalDevServer } from '../embedded/temporal-dev-server';
@@ -77,7 +78,8 @@ export async function startChaosStack(options: { say: (line: string) => void }):
     cleanups.push(() => singlekey.close());
 
     const databaseUrl = postgres!.url;
-    const db = createDb(databaseUrl, 4);
+    // Silent: it sees every PostgreSQL outage the suite causes, and reconnects after it.
+    const db = createDb(databaseUrl, 4, createLogger({ logLevel: 'silent' }));
     cleanups.push(() => db.destroy());
     await migrateLatest(db);
 
