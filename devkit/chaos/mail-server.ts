@@ -74,7 +74,13 @@ export async function startChaosMailServer(options: { port: number; logFile: str
         });
       },
     });
-  let server = create();
+  const serve = () => {
+    const created = create();
+    // A client that vanishes mid-conversation (a killed worker) resets its connection; a mail server shrugs.
+    created.on('error', () => undefined);
+    return created;
+  };
+  let server = serve();
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -107,7 +113,7 @@ export async function startChaosMailServer(options: { port: number; logFile: str
     },
     async accept() {
       if (listening) return;
-      server = create();
+      server = serve();
       await listen();
       listening = true;
     },
