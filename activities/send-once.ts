@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../src/db/connection';
@@ -14,15 +15,18 @@ export interface Sender {
   db: Db;
   mailer: Transporter;
   from: string;
+  /** The claim's lease (tests shorten it); `SEND_CLAIM_MS` by default. */
+  claimMs?: number;
 }
 
 /**
- * How long an attempt owns an e-mail once it has claimed it: longer than any one SMTP conversation
- * can last (`SMTP_TIMEOUTS_MS`) and than the activity's start-to-close timeout, so a retry, or an
+ * How long a claim lasts without renewal. The attempt holding it renews it every sixth of that
+ * while its SMTP conversation runs (and heartbeats to Temporal at the same moment), so a retry, or an
  * effect started again after continue-as-new, never sends next to an attempt still talking to the
- * server. A claim left by a crashed worker expires, and the next attempt sends (same Message-ID).
+ * server, however slow the server. A claim left by a crashed worker expires within this time, and
+ * the next attempt sends (same Message-ID).
  */
-export const SEND_CLAIM_MS = 120_000;
+export const SEND_CLAIM_MS = 60_000;
 
 /**
  * Sends one e-mail per (screening, kind), whatever Temporal retries or restarts. The ledger row is
@@ -37,6 +41,7 @@ export async function sendOnce(
   mail: { purchaseToken: string; kind: string; to: string | undefined; content: MailContent },
 ): Promise<SendOutcome> {
   const { db } = sender;
+  const claimSeconds = (sender.claimMs ?? SEND_CLAIM_MS) / 1000;
   const key = { purchase_token: mail.purchaseToken, kind: mail.kind };
   const messageId = `<${mail.kind}.${mail.purchaseToken}@${domainOf(sender.from)}>`;
   await db('notifications')
@@ -55,14 +60,32 @@ export async function sendOnce(
     const skipped = await claimable(db('notifications')).update({ status: 'skipped_no_recipient', claimed_until: null, updated_at: db.fn.now() });
     if (skipped > 0) return { outcome: 'skipped_no_recipient' };
   } else {
-    const claimed = await claimable(db('notifications')).update({
-      status: 'sending',
-      claimed_until: db.raw(`now() + make_interval(secs => ?)`, [SEND_CLAIM_MS / 1000]),
-      recipient: mail.to,
-      attempts: db.raw('attempts + 1'),
-      updated_at: db.fn.now(),
-    });
-    if (claimed > 0) return send(sender, mail, key, messageId);
+    const claimed = (await claimable(db('notifications')).update(
+      {
+        status: 'sending',
+        claimed_until: db.raw(`now() + make_interval(secs => ?)`, [claimSeconds]),
+        recipient: mail.to,
+        attempts: db.raw('attempts + 1'),
+        updated_at: db.fn.now(),
+      },
+      ['attempts'],
+    )) as { attempts: number }[];
+    if (claimed[0]) {
+      // The claim is this attempt's while its count stands in the row: renew it for as long as the conversation runs.
+      const ours = { ...key, status: 'sending', attempts: claimed[0].attempts };
+      const renew = setInterval(() => {
+        heartbeat();
+        db('notifications')
+          .where(ours)
+          .update({ claimed_until: db.raw(`now() + make_interval(secs => ?)`, [claimSeconds]) })
+          .catch(() => undefined); // PostgreSQL away: the lease runs on; the next tick tries again
+      }, (claimSeconds * 1000) / 6);
+      try {
+        return await send(sender, mail, key, messageId);
+      } finally {
+        clearInterval(renew);
+      }
+    }
   }
   const row = (await db('notifications').where(key).first()) as { status: string; error: string | null; claimed_until: Date | null };
   if (row.status === 'sent') return { outcome: 'sent', messageId };
@@ -97,6 +120,15 @@ async function send(
   }
   await db('notifications').where(key).update({ status: 'sent', claimed_until: null, sent_at: db.fn.now(), error: null, updated_at: db.fn.now() });
   return { outcome: 'sent', messageId };
+}
+
+/** Tells Temporal the attempt is alive (the e-mail activity has a heartbeat timeout); nothing outside an activity. */
+function heartbeat(): void {
+  try {
+    Context.current().heartbeat();
+  } catch {
+    // not running as an activity (a tool, a unit test)
+  }
 }
 
 /** The domain of the MAIL_FROM address, for Message-IDs. */

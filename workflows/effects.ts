@@ -8,9 +8,14 @@ import type { Activities, SendOutcome } from '../activities';
 import { type Effect, failureTypes, type ScreeningSnapshot } from './messages';
 import type { EffectResult } from './screening-machine';
 
-/** E-mail: retried for a day, then reported as failed in the query. */
+/**
+ * E-mail: retried for a day, then reported as failed in the query. A send heartbeats every 10 s
+ * while its SMTP conversation runs (send-once.ts), so a dead worker is noticed within 30 s while a
+ * slow server may take up to 2 minutes.
+ */
 const mail = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: [failureTypes.mailRejected] },
   scheduleToCloseTimeout: '24 hours',
 });

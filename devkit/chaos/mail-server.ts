@@ -47,6 +47,7 @@ export async function startChaosMailServer(options: { port: number; logFile: str
     if (n > 0) waiting.set(session, n);
     else waiting.delete(session);
   };
+  const answers = new Set<NodeJS.Timeout>();
   const write = (line: MailLogLine) => appendFileSync(options.logFile, `${JSON.stringify(line)}\n`);
   const create = () =>
     new SMTPServer({
@@ -62,7 +63,8 @@ export async function startChaosMailServer(options: { port: number; logFile: str
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
         stream.on('end', () => {
           settle(session.id, 1);
-          setTimeout(() => {
+          const answer = setTimeout(() => {
+            answers.delete(answer);
             if (!closed.has(session.id)) settle(session.id, -1);
             simpleParser(Buffer.concat(chunks)).then((parsed) => {
               const to = session.envelope.rcptTo.map((rcpt) => rcpt.address);
@@ -71,6 +73,7 @@ export async function startChaosMailServer(options: { port: number; logFile: str
               callback();
             }, callback);
           }, state.delayMs);
+          answers.add(answer);
         });
       },
     });
@@ -125,6 +128,9 @@ export async function startChaosMailServer(options: { port: number; logFile: str
             .map((line) => JSON.parse(line) as MailLogLine)
         : [],
     close: async () => {
+      // Answers still pending go to connections about to close: nothing more is logged.
+      for (const answer of answers) clearTimeout(answer);
+      answers.clear();
       if (listening) await stop();
       listening = false;
     },

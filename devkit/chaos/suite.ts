@@ -16,7 +16,10 @@ export interface ChaosSettings {
   temporalDownMs: number;
   postgresDownMs: number;
   smtpRefusedMs: number;
-  /** How long the mail server takes to answer while the worker is being killed: past the e-mail activity's 30 s attempt timeout. */
+  /**
+   * How long the mail server takes to answer while the worker is being killed, and stays that slow
+   * after the third kill: past an attempt's timeout, so attempts time out in a live worker too.
+   */
   slowSmtpMs: number;
   /** How long a fault's screenings may take to settle once the fault is over. */
   settleMs: number;
@@ -28,7 +31,8 @@ export const fullSettings: ChaosSettings = {
   temporalDownMs: 60_000,
   postgresDownMs: 120_000,
   smtpRefusedMs: 600_000,
-  slowSmtpMs: 40_000,
+  // Past the e-mail activity's 2-minute start-to-close timeout.
+  slowSmtpMs: 130_000,
   settleMs: 15 * 60_000,
 };
 
@@ -38,6 +42,7 @@ export const shortSettings: ChaosSettings = {
   temporalDownMs: 10_000,
   postgresDownMs: 20_000,
   smtpRefusedMs: 30_000,
+  // Past the SMTP client's 15 s socket timeout (and the 30 s attempt timeout the e-mail activity once had).
   slowSmtpMs: 40_000,
   settleMs: 5 * 60_000,
 };
@@ -79,8 +84,10 @@ const faults: Fault[] = [
         await until(() => stack.worker.starts > starts, 30_000, 'the worker to be started again');
         await stack.worker.ready();
       }
+      // Slow a while longer: attempts in the live worker now run into their own time limits, and are retried.
+      await sleep(settings.slowSmtpMs + 5_000);
       stack.mail.delayMs = 0;
-      return `mail server answering after ${settings.slowSmtpMs / 1000} s until the third kill`;
+      return `mail server answering after ${settings.slowSmtpMs / 1000} s until ${(settings.slowSmtpMs + 5_000) / 1000} s after the third kill`;
     },
   },
   {

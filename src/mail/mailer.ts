@@ -1,9 +1,9 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 
 /**
- * SMTP time limits, well inside the e-mail activity's 30 s start-to-close timeout (nodemailer's
- * defaults are minutes): a stuck server fails the attempt, and Temporal retries it, instead of the
- * attempt outliving its timeout while a retry starts next to it.
+ * SMTP time limits, well inside the e-mail activity's 2-minute start-to-close timeout (nodemailer's
+ * defaults are minutes): a stuck server fails the attempt after 15 s of silence, and Temporal
+ * retries it, instead of the attempt outliving its timeout.
  */
 export const SMTP_TIMEOUTS_MS = { connection: 5_000, greeting: 5_000, socket: 15_000 } as const;
 

@@ -4,6 +4,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import type { Transporter } from 'nodemailer';
 import { createActivities, UNKNOWN_TOKEN_ATTEMPTS } from '../../activities';
+import { type SendOutcome, sendOnce } from '../../activities/send-once';
 import { createDb, type Db, migrateLatest } from '../../src/db/connection';
 import net from 'node:net';
 import { createMailer, SMTP_TIMEOUTS_MS } from '../../src/mail/mailer';
@@ -208,6 +209,23 @@ describe('activities', () => {
       assert.equal((await first).outcome, 'sent');
       assert.equal(receivedBy(`${token}@landlord.test`).length, 1);
       assert.equal((await ledger(token)).attempts, 1);
+    });
+
+    it('keeps its claim for as long as a slow SMTP conversation lasts: a later attempt does not send next to it', async () => {
+      const token = uniqueToken();
+      const mock = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+      let heartbeats = 0;
+      mock.on('heartbeat', () => (heartbeats += 1));
+      // A one-second lease, renewed every 1/6 s, and a server that takes 2.5 s: unrenewed, the claim would expire mid-send.
+      const sender = { db, mailer, from: 'Screenings <screenings@example.test>', claimMs: 1_000 };
+      const mail = { purchaseToken: token, kind: 'landlord_completed', to: `${token}@landlord.test`, content: { subject: 's', text: 't', html: '<p>t</p>' } };
+      smtp.delayMs = 2_500;
+      const first: Promise<SendOutcome> = mock.run(sendOnce, sender, mail);
+      await new Promise((resolve) => setTimeout(resolve, 1_800));
+      await assert.rejects(sendOnce(sender, mail), (error: unknown) => error instanceof ApplicationFailure && error.type === failureTypes.mailBeingSent);
+      assert.equal((await first).outcome, 'sent');
+      assert.equal(receivedBy(`${token}@landlord.test`).length, 1);
+      assert.ok(heartbeats >= 5, `heartbeats while sending: ${heartbeats}`);
     });
 
     it('re-sends the same message (same Message-ID) once the claim of a worker that died mid-send has expired', async () => {
