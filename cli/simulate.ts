@@ -91,7 +91,8 @@ runEntrypoint(
     const delivered = attempts.filter((a) => a.result === 'delivered').length;
     console.log(`\n${attempts.length} attempts, ${delivered} deliveries answered 2xx.`);
 
-    const client = await connectClient(temporalAddress, config.temporal.namespace);
+    // The configured connection's TLS and API key belong to the configured address only.
+    const client = await connectClient(temporalAddress, config.temporal.namespace, values.temporal ? {} : config.temporal.connection);
     shutdown.add('Temporal client', () => client.connection.close());
     const played = playedIn(scenario, format);
     const view = await awaitEndState(client.workflow.getHandle(workflowId), scenario, played, waitSeconds);

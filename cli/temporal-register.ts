@@ -12,7 +12,7 @@ import { registerSearchAttributes, setRetention } from '../src/temporal/search-a
 
 runEntrypoint(async (config, logger, shutdown) => {
   const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS', 'npm run temporal:register');
-  const client = await connectClient(address, config.temporal.namespace);
+  const client = await connectClient(address, config.temporal.namespace, config.temporal.connection);
   shutdown.add('Temporal client', () => client.connection.close());
   const added = await registerSearchAttributes(client.connection, config.temporal.namespace);
   logger.info({ added, namespace: config.temporal.namespace }, added.length ? 'search attributes registered' : 'search attributes already present');

@@ -1,5 +1,7 @@
 import { DEFAULT_TASK_QUEUE } from '../workflows/messages';
 import { msToNumber, type StringValue } from '@temporalio/common';
+import type { Metadata, TLSConfig } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -44,8 +46,21 @@ const envSchema = z.object({
 
   METRICS_TOKEN: optionalText,
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  // Read by Temporal's environment configuration (@temporalio/envconfig), listed here so that they are known variables.
   TEMPORAL_ADDRESS: optionalText,
-  TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  TEMPORAL_NAMESPACE: optionalText,
+  TEMPORAL_API_KEY: optionalText,
+  TEMPORAL_PROFILE: optionalText,
+  TEMPORAL_CONFIG_FILE: optionalText,
+  TEMPORAL_TLS: optionalText,
+  TEMPORAL_TLS_CLIENT_CERT_PATH: optionalText,
+  TEMPORAL_TLS_CLIENT_CERT_DATA: optionalText,
+  TEMPORAL_TLS_CLIENT_KEY_PATH: optionalText,
+  TEMPORAL_TLS_CLIENT_KEY_DATA: optionalText,
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: optionalText,
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: optionalText,
+  TEMPORAL_TLS_SERVER_NAME: optionalText,
+  TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: optionalText,
   TEMPORAL_RETENTION: duration.default('30d' as StringValue),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default(DEFAULT_TASK_QUEUE),
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
@@ -85,6 +100,13 @@ const envSchema = z.object({
 });
 
 export type Env = z.input<typeof envSchema>;
+
+/** How a client or worker connects beyond its address: TLS (certificates, server name) and Temporal Cloud's API key. */
+export interface TemporalConnection {
+  tls?: TLSConfig | boolean | null;
+  apiKey?: string;
+  metadata?: Metadata;
+}
 type Parsed = z.output<typeof envSchema>;
 
 export interface Config {
@@ -95,8 +117,13 @@ export interface Config {
   metricsToken?: string;
   /** Port of the worker's Prometheus exporter (Temporal SDK and activity metrics); 0 disables it. */
   workerMetricsPort: number;
-  /** `retention`: how long the namespace keeps a closed screening's history (set by `npm run temporal:register`). */
-  temporal: { address?: string; namespace: string; taskQueue: string; retention: StringValue };
+  /**
+   * Where Temporal is and how to reach it, from Temporal's own environment configuration (the
+   * `TEMPORAL_*` variables over a profile of `TEMPORAL_CONFIG_FILE` or ~/.config/temporalio/temporal.toml),
+   * as the Temporal CLI reads them. `retention`: how long the namespace keeps a closed screening's
+   * history (set by `npm run temporal:register`).
+   */
+  temporal: { address?: string; namespace: string; taskQueue: string; retention: StringValue; connection: TemporalConnection };
   databaseUrl?: string;
   smtpUrl?: string;
   mail: { from: string; alertEmail: string };
@@ -155,12 +182,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const e = result.data;
+  const temporal = temporalConnection(env);
   return {
     logLevel: e.LOG_LEVEL,
     http: { host: e.HOST, port: e.PORT },
     metricsToken: e.METRICS_TOKEN,
     workerMetricsPort: e.WORKER_METRICS_PORT,
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE, retention: e.TEMPORAL_RETENTION },
+    temporal: {
+      address: temporal.address,
+      namespace: temporal.namespace,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      retention: e.TEMPORAL_RETENTION,
+      connection: temporal.connection,
+    },
     databaseUrl: e.DATABASE_URL,
     smtpUrl: e.SMTP_URL,
     mail: { from: e.MAIL_FROM, alertEmail: e.ALERT_EMAIL },
@@ -192,6 +226,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       singlekeyPort: e.EMBEDDED_SINGLEKEY_PORT,
     },
     binaries: { temporalCli: e.TEMPORAL_CLI_PATH, temporalTestServer: e.TEMPORAL_TEST_SERVER_PATH, searchPath: e.PATH },
+  };
+}
+
+/**
+ * Temporal's environment configuration (`@temporalio/envconfig`) over the `TEMPORAL_*` variables of
+ * `env`: the same profile, variables and TLS files the Temporal CLI uses, so one set of settings
+ * reaches the dev server, a self-hosted cluster with mTLS, or Temporal Cloud with an API key.
+ */
+function temporalConnection(env: Record<string, string | undefined>): { address?: string; namespace: string; connection: TemporalConnection } {
+  const variables = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[0].startsWith('TEMPORAL_') && !!entry[1]?.trim()),
+  );
+  let loaded;
+  try {
+    loaded = loadClientConnectConfig({ overrideEnvVars: variables, profile: variables.TEMPORAL_PROFILE });
+  } catch (error) {
+    throw new ConfigError([`Temporal connection settings (TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE, TEMPORAL_TLS_*): ${(error as Error).message}`]);
+  }
+  const { address, tls, apiKey, metadata } = loaded.connectionOptions;
+  return {
+    address: address || undefined,
+    namespace: loaded.namespace || 'default',
+    connection: { tls, apiKey: typeof apiKey === 'string' ? apiKey : undefined, metadata },
   };
 }
 

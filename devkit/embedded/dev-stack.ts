@@ -79,6 +79,8 @@ async function startDevTemporal(config: Config, logger: Logger, shutdown: Shutdo
     signal,
   });
   shutdown.add('Temporal dev server', server.stop);
+  // The dev server speaks plain gRPC: TLS or API key settings from a Temporal profile do not apply to it.
+  config.temporal.connection = {};
   logger.info({ address: server.address, ms: Date.now() - t0 }, 'Temporal dev server ready');
   summary.push(['Temporal', `${server.address} (log: ${server.logFile})`], ['Web UI', server.uiUrl ?? '']);
   return server.address;

@@ -1,9 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
+import type { TemporalConnection } from '../config';
 
-/** A Temporal client for the API process (signals) and tools (queries, describe). */
-export async function connectClient(address: string, namespace: string): Promise<Client> {
-  const connection = await Connection.connect({ address });
-  return new Client({ connection, namespace });
+/** A Temporal client for the API process (signals) and tools (queries, describe); `connection` carries TLS and API key settings. */
+export async function connectClient(address: string, namespace: string, connection: TemporalConnection = {}): Promise<Client> {
+  return new Client({ connection: await Connection.connect({ ...connection, address }), namespace });
 }
 
 /** Fails when the Temporal frontend does not answer within `timeoutMs`. */

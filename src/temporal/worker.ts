@@ -53,11 +53,11 @@ function installRuntime(logger: Logger, metricsPort: number): void {
   }
 }
 
-/** Creates and runs the screening worker on `address`. */
+/** Creates and runs the screening worker on `address`, with the TLS and API key settings of `config.temporal.connection`. */
 export async function startWorker(opts: { config: Config; address: string; db: Db; mailer: Transporter; logger: Logger }): Promise<RunningWorker> {
   const { config, db, mailer, logger } = opts;
   installRuntime(logger, config.workerMetricsPort);
-  const connection = await NativeConnection.connect({ address: opts.address });
+  const connection = await NativeConnection.connect({ ...config.temporal.connection, address: opts.address });
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ConfigError, knownVariables, loadConfig } from '../../src/config';
 
 describe('loadConfig', () => {
@@ -19,6 +22,56 @@ describe('loadConfig', () => {
       completionSla: '2h',
       submittedMaxAge: '7d',
       dedupeWindow: '15h',
+    });
+  });
+
+  describe("Temporal's environment configuration", () => {
+    let dir: string;
+    before(() => (dir = mkdtempSync(path.join(os.tmpdir(), 'envconfig-'))));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('takes address, namespace and API key from TEMPORAL_* variables; an API key turns TLS on (Temporal Cloud)', () => {
+      const config = loadConfig({ TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'ns.acct', TEMPORAL_API_KEY: 'key' });
+      assert.equal(config.temporal.address, 'ns.acct.tmprl.cloud:7233');
+      assert.equal(config.temporal.namespace, 'ns.acct');
+      assert.equal(config.temporal.connection.apiKey, 'key');
+      assert.equal(config.temporal.connection.tls, true);
+    });
+
+    it('reads a profile of TEMPORAL_CONFIG_FILE with mTLS files, and lets variables override it', () => {
+      for (const name of ['ca.pem', 'client.pem', 'client.key']) writeFileSync(path.join(dir, name), `${name}\n`);
+      const file = path.join(dir, 'temporal.toml');
+      writeFileSync(
+        file,
+        [
+          '[profile.cluster]',
+          'address = "127.0.0.1:7400"',
+          'namespace = "screenings"',
+          '[profile.cluster.tls]',
+          `client_cert_path = "${path.join(dir, 'client.pem')}"`,
+          `client_key_path = "${path.join(dir, 'client.key')}"`,
+          `server_ca_cert_path = "${path.join(dir, 'ca.pem')}"`,
+          'server_name = "localhost"',
+        ].join('\n'),
+      );
+      const config = loadConfig({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'cluster', TEMPORAL_NAMESPACE: 'other' });
+      assert.equal(config.temporal.address, '127.0.0.1:7400');
+      assert.equal(config.temporal.namespace, 'other');
+      const tls = config.temporal.connection.tls as { serverNameOverride?: string; clientCertPair?: { crt: Buffer } };
+      assert.equal(tls.serverNameOverride, 'localhost');
+      assert.equal(Buffer.from(tls.clientCertPair!.crt).toString(), 'client.pem\n');
+    });
+
+    it('names the setting when a certificate file cannot be read', () => {
+      assert.throws(
+        () =>
+          loadConfig({
+            TEMPORAL_ADDRESS: 'x:7233',
+            TEMPORAL_TLS_CLIENT_CERT_PATH: path.join(dir, 'missing.pem'),
+            TEMPORAL_TLS_CLIENT_KEY_PATH: path.join(dir, 'missing.key'),
+          }),
+        (error: unknown) => error instanceof ConfigError && /TEMPORAL_TLS_\*\): ENOENT/.test(error.message) && error.message.includes('missing.pem'),
+      );
     });
   });
 
