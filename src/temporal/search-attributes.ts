@@ -34,14 +34,31 @@ export async function registerSearchAttributes(connection: Pick<ConnectionLike, 
 }
 
 /**
- * Sets how long `namespace` keeps the history of a closed workflow. Within it Temporal itself
- * refuses to start a finished screening again; beyond it the read model does (see the README).
+ * Creates `namespace` with this retention when the cluster has none of that name (a fresh
+ * self-hosted cluster), or sets the retention of the existing one: how long it keeps the history of
+ * a closed workflow. Within it Temporal itself refuses to start a finished screening again; beyond
+ * it the read model does (see the README). Returns what it did.
  */
-export async function setRetention(connection: Pick<ConnectionLike, 'workflowService'>, namespace: string, retentionMs: number): Promise<void> {
-  await connection.workflowService.updateNamespace({
-    namespace,
-    config: { workflowExecutionRetentionTtl: msToTs(retentionMs) },
-  });
+export async function setRetention(
+  connection: Pick<ConnectionLike, 'workflowService'>,
+  namespace: string,
+  retentionMs: number,
+): Promise<'created' | 'updated'> {
+  const workflowExecutionRetentionTtl = msToTs(retentionMs);
+  try {
+    await connection.workflowService.describeNamespace({ namespace });
+  } catch (error) {
+    if ((error as { code?: number }).code !== status.NOT_FOUND) throw error;
+    try {
+      await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: workflowExecutionRetentionTtl });
+      return 'created';
+    } catch (raced) {
+      // Another replica's registration won: update that one like any existing namespace.
+      if ((raced as { code?: number }).code !== status.ALREADY_EXISTS) throw raced;
+    }
+  }
+  await connection.workflowService.updateNamespace({ namespace, config: { workflowExecutionRetentionTtl } });
+  return 'updated';
 }
 
 /** The namespace's retention in milliseconds, as the server reports it. */

@@ -30,4 +30,26 @@ describe('npm run temporal:register', function () {
       await client.connection.close();
     }
   });
+
+  it('creates a namespace the cluster lacks, and is safe to run twice', async () => {
+    const env = testEnvironment();
+    const namespace = uniqueToken('ns');
+    const register = () =>
+      run(process.execPath, ['--import', 'tsx', 'cli/temporal-register.ts'], {
+        cwd: projectRoot,
+        env: { PATH: process.env.PATH, TEMPORAL_ADDRESS: env.temporalAddress, TEMPORAL_NAMESPACE: namespace, TEMPORAL_RETENTION: '30d', LOG_LEVEL: 'silent' },
+      });
+    const first = await register();
+    assert.match(first.stdout, new RegExp(`namespace ${namespace}: created, retention 30d`));
+    assert.match(first.stdout, /search attributes: registered ScreeningStatus/);
+    const second = await register();
+    assert.match(second.stdout, new RegExp(`namespace ${namespace}: found, retention 30d`));
+    assert.match(second.stdout, /search attributes: all present/);
+    const client = await connectClient(env.temporalAddress, namespace);
+    try {
+      assert.equal(await retentionOf(client.connection, namespace), 30 * 24 * 3_600_000);
+    } finally {
+      await client.connection.close();
+    }
+  });
 });
