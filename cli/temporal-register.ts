@@ -9,10 +9,8 @@
 import { requireSetting } from '../src/config';
 import { runEntrypoint } from '../src/entrypoint';
 import { connectClient } from '../src/temporal/connect';
-import { status } from '@grpc/grpc-js';
 import { msToNumber } from '@temporalio/common';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { registerSearchAttributes, setRetention } from '../src/temporal/search-attributes';
+import { prepareNamespace } from '../src/temporal/search-attributes';
 
 runEntrypoint(
   async (config, logger, shutdown) => {
@@ -20,24 +18,10 @@ runEntrypoint(
     const client = await connectClient(address, config.temporal.namespace, config.temporal.connection);
     shutdown.add('Temporal client', () => client.connection.close());
     const { namespace, retention } = config.temporal;
-    const namespaceWas = await setRetention(client.connection, namespace, msToNumber(retention));
-    console.log(`namespace ${namespace}: ${namespaceWas === 'created' ? 'created' : 'found'}, retention ${retention}`);
-    // A namespace just created reaches every service of the cluster through its caches, within seconds.
-    const added = await untilNamespaceKnown(() => registerSearchAttributes(client.connection, namespace));
-    console.log(`search attributes: ${added.length ? `registered ${added.join(', ')}` : 'all present'}`);
+    const prepared = await prepareNamespace(client.connection, namespace, msToNumber(retention));
+    console.log(`namespace ${namespace}: ${prepared.namespace === 'created' ? 'created' : 'found'}, retention ${retention}`);
+    console.log(`search attributes: ${prepared.added.length ? `registered ${prepared.added.join(', ')}` : 'all present'}`);
     await shutdown.run();
   },
   { tool: true },
 );
-
-async function untilNamespaceKnown<T>(call: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await call();
-    } catch (error) {
-      if ((error as { code?: number }).code !== status.NOT_FOUND || Date.now() > deadline) throw error;
-      await sleep(500);
-    }
-  }
-}

@@ -72,6 +72,8 @@ export async function ensureServer(say: (line: string) => void): Promise<ServerB
   const schema = path.join(installDir, 'temporal-server-schema');
   rmSync(schema, { recursive: true, force: true });
   cpSync(path.join(moduleDir, 'schema'), schema, { recursive: true });
+  // The module cache's files are read-only; the copy must stay removable by the next install.
+  spawnSync('chmod', ['-R', 'u+w', schema]);
   renameSync(path.join(installDir, 'temporal-server.partial'), path.join(installDir, 'temporal-server'));
   renameSync(path.join(installDir, 'temporal-sql-tool.partial'), path.join(installDir, 'temporal-sql-tool'));
   writeFileSync(marker, `${SERVER.version}\n`);

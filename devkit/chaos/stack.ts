@@ -10,7 +10,7 @@ import { type DevServer, startTemporalDevServer } from '../embedded/temporal-dev
 import { startSingleKeyStandIn } from '../stand-in/server';
 import { requireBinary } from '../temporal-binaries';
 import { type ChaosMailServer, startChaosMailServer } from './mail-server';
-import { supervise, type Supervised } from './supervised';
+import { supervise, type Supervised } from '../embedded/supervised';
 
 export const CHAOS_WEBHOOK_SECRET = 'whsec_chaos_0123456789abcdef';
 

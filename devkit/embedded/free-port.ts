@@ -12,3 +12,24 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * A free port in [from, to): for servers that store their port in a narrower type than the OS's
+ * ephemeral range fits (Temporal keeps membership ports in a PostgreSQL `smallint`, below 32768).
+ */
+export async function freePortIn(from: number, to: number): Promise<number> {
+  for (let tries = 0; tries < 200; tries += 1) {
+    const candidate = from + Math.floor(Math.random() * (to - from));
+    if (await canListen(candidate)) return candidate;
+  }
+  throw new Error(`no free port between ${from} and ${to}`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}

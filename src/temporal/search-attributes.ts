@@ -2,6 +2,7 @@ import { status } from '@grpc/grpc-js';
 import type { ConnectionLike } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { searchAttributeTypes } from '../../workflows/messages';
 
 const indexedType = {
@@ -59,6 +60,28 @@ export async function setRetention(
   }
   await connection.workflowService.updateNamespace({ namespace, config: { workflowExecutionRetentionTtl } });
   return 'updated';
+}
+
+/**
+ * What `npm run temporal:register` does, also for `npm run cluster`: the namespace with its retention
+ * (created when missing), then the search attributes in it, once the new namespace has reached the
+ * cluster's caches (seconds).
+ */
+export async function prepareNamespace(
+  connection: Pick<ConnectionLike, 'workflowService' | 'operatorService'>,
+  namespace: string,
+  retentionMs: number,
+): Promise<{ namespace: 'created' | 'updated'; added: string[] }> {
+  const done = await setRetention(connection, namespace, retentionMs);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return { namespace: done, added: await registerSearchAttributes(connection, namespace) };
+    } catch (error) {
+      if ((error as { code?: number }).code !== status.NOT_FOUND || Date.now() > deadline) throw error;
+      await sleep(500);
+    }
+  }
 }
 
 /** The namespace's retention in milliseconds, as the server reports it. */
