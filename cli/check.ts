@@ -10,7 +10,11 @@ import { connectClient, pingTemporal } from '../src/temporal/connect';
 runEntrypoint(async (config, logger, shutdown) => {
   const db = createDb(requireSetting(config.databaseUrl, 'DATABASE_URL', 'npm run check'), 1, logger);
   shutdown.add('database pool', () => db.destroy());
-  const client = await connectClient(requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS', 'npm run check'), config.temporal.namespace, config.temporal.connection);
+  const client = await connectClient(
+    requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS', 'npm run check'),
+    config.temporal.namespace,
+    config.temporal.connection,
+  );
   shutdown.add('Temporal client', () => client.connection.close());
   await Promise.all([pingDb(db), pingTemporal(client)]);
   logger.info('Temporal and PostgreSQL reachable');

@@ -7,7 +7,8 @@
  */
 import { parseArgs } from 'node:util';
 import { workflowIdFor } from '../workflows/messages';
-import type { Config } from '../src/config';
+import { type Config, temporalProfile } from '../src/config';
+import { CLUSTER_PROFILE, runningCluster } from '../devkit/cluster/stack';
 import { runEntrypoint, UsageError } from '../src/entrypoint';
 import { startReceiverGate } from '../devkit/simulator/receiver-gate';
 import { formatLimitation, playedIn, scenarioNames, scenarios, type WebhookFormat, webhookFormats } from '../devkit/stand-in/scenarios';
@@ -74,7 +75,10 @@ runEntrypoint(
     const singlekeyUrl = (values.singlekey ?? config.singlekey.apiUrl ?? `http://127.0.0.1:${config.embedded.singlekeyPort}`).replace(/\/+$/, '');
     const apiToken = config.singlekey.apiToken ?? readDevToken(config);
     const receiver = values.url ?? `http://127.0.0.1:${config.http.port}/webhooks/singlekey`;
-    const temporalAddress = values.temporal ?? config.temporal.address ?? `127.0.0.1:${config.embedded.temporalPort}`;
+    // Unconfigured, it reaches what runs from DATA_DIR: `npm run cluster` (through its profile file), else `npm start`'s dev server.
+    const cluster = values.temporal || config.temporal.address ? undefined : runningCluster(config.embedded.dataDir);
+    const temporal = cluster ? temporalProfile(cluster.profileFile, CLUSTER_PROFILE) : undefined;
+    const temporalAddress = values.temporal ?? config.temporal.address ?? temporal?.address ?? `127.0.0.1:${config.embedded.temporalPort}`;
 
     const gate = scenario.receiverDownUntil ? await startReceiverGate(receiver, (scenario.receiverDownUntil * 60_000) / speed) : undefined;
     if (gate) shutdown.add('receiver gate', gate.close);
@@ -92,7 +96,11 @@ runEntrypoint(
     console.log(`\n${attempts.length} attempts, ${delivered} deliveries answered 2xx.`);
 
     // The configured connection's TLS and API key belong to the configured address only.
-    const client = await connectClient(temporalAddress, config.temporal.namespace, values.temporal ? {} : config.temporal.connection);
+    const client = await connectClient(
+      temporalAddress,
+      temporal?.namespace ?? config.temporal.namespace,
+      temporal?.connection ?? (values.temporal ? {} : config.temporal.connection),
+    );
     shutdown.add('Temporal client', () => client.connection.close());
     const played = playedIn(scenario, format);
     const view = await awaitEndState(client.workflow.getHandle(workflowId), scenario, played, waitSeconds);
@@ -107,11 +115,12 @@ runEntrypoint(
       console.log('  npm run landlords -- set landlord-demo landlord-demo@example.test');
     }
     console.log('\nLook at it:');
-    if (!config.temporal.address && !values.temporal) {
+    if (!config.temporal.address && !values.temporal && !cluster) {
       const filter = encodeURIComponent(`WorkflowId="${workflowId}"`);
       console.log(`  Web UI  http://localhost:${config.embedded.temporalUiPort}/namespaces/${config.temporal.namespace}/workflows?query=${filter}`);
     }
-    console.log(`  CLI     temporal workflow query --workflow-id ${workflowId} --type status`);
+    const profile = cluster ? `--config-file ${cluster.profileFile} --profile ${CLUSTER_PROFILE} ` : '';
+    console.log(`  CLI     temporal ${profile}workflow query --workflow-id ${workflowId} --type status`);
     console.log(`  SQL     npm run sql -- "select * from screenings where purchase_token = '${purchaseToken}'"`);
     // Closed here rather than by `shutdown`, whose progress lines are for long-running processes.
     await client.connection.close();

@@ -252,6 +252,11 @@ function temporalConnection(env: Record<string, string | undefined>): { address?
   };
 }
 
+/** The Temporal settings of one profile of a profile file (`npm run cluster` writes one), read as `loadConfig` reads TEMPORAL_CONFIG_FILE. */
+export function temporalProfile(file: string, profile: string): { address?: string; namespace: string; connection: TemporalConnection } {
+  return temporalConnection({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: profile });
+}
+
 /** SingleKey's public sandbox: where the API and worker alone go when SINGLEKEY_API_URL is unset. */
 export const SINGLEKEY_SANDBOX_URL = 'https://sandbox.singlekey.com';
 

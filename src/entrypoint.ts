@@ -28,11 +28,23 @@ export function runEntrypoint(start: (config: Config, logger: Logger, shutdown: 
   const logger = createLogger({ logLevel: config.logLevel ?? (options.tool ? 'warn' : 'info') });
   const shutdown = new Shutdown(logger);
   shutdown.listen((code) => process.exit(code));
-  start(config, logger, shutdown).catch(async (error: unknown) => {
-    const misused = error instanceof ConfigError || error instanceof UsageError;
-    if (misused || error instanceof SetupError) console.error(error.message);
-    else logger.fatal({ err: error }, 'start-up failed');
-    await shutdown.run();
-    process.exit(misused ? 2 : 1);
-  });
+  start(config, logger, shutdown)
+    .then(notifyReady)
+    .catch(async (error: unknown) => {
+      const misused = error instanceof ConfigError || error instanceof UsageError;
+      if (misused || error instanceof SetupError) console.error(error.message);
+      else logger.fatal({ err: error }, 'start-up failed');
+      await shutdown.run();
+      process.exit(misused ? 2 : 1);
+    });
+}
+
+/**
+ * Tells a supervising parent (one that started this process with an IPC channel, as
+ * `npm run cluster` and the chaos suite do) that it is serving, whatever the log level says.
+ */
+function notifyReady(): void {
+  if (!process.send) return;
+  process.send('ready');
+  process.channel?.unref();
 }

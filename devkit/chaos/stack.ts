@@ -102,7 +102,6 @@ export async function startChaosStack(options: { say: (line: string) => void }):
         entry: 'cli/api.ts',
         env: { ...env, PORT: String(port), HOST: '127.0.0.1', PUBLIC_BASE_URL: `http://127.0.0.1:${port}` },
         logFile: path.join(dataDir, `api-${i + 1}.log`),
-        readyLine: 'API listening',
       }),
     );
     const worker = supervise({
@@ -110,7 +109,6 @@ export async function startChaosStack(options: { say: (line: string) => void }):
       entry: 'cli/worker.ts',
       env: { ...env, WORKER_METRICS_PORT: '0' },
       logFile: path.join(dataDir, 'worker.log'),
-      readyLine: 'worker started',
     });
     for (const process of [...apiProcesses, worker]) cleanups.push(() => process.stop());
     options.say('  starting two API processes and a worker ...');

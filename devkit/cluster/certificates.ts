@@ -44,7 +44,23 @@ function issue(dir: string, name: string, subject: string, extensions: string, c
   try {
     openssl(['req', ...key, '-keyout', path.join(dir, `${name}.key`), '-out', request, '-subj', subject], dir);
     openssl(
-      ['x509', '-req', '-in', request, '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-out', path.join(dir, `${name}.pem`), '-days', '825', '-extfile', extfile],
+      [
+        'x509',
+        '-req',
+        '-in',
+        request,
+        '-CA',
+        ca,
+        '-CAkey',
+        caKey,
+        '-CAcreateserial',
+        '-out',
+        path.join(dir, `${name}.pem`),
+        '-days',
+        '825',
+        '-extfile',
+        extfile,
+      ],
       dir,
     );
   } finally {

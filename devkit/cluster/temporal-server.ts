@@ -30,6 +30,9 @@ export interface TemporalServer {
   stop(): Promise<void>;
 }
 
+/** The pid file in the server's folder (whose owner is the `npm run cluster` that started it). */
+export const TEMPORAL_SERVER_PID = 'temporal-server.pid';
+
 const services = ['frontend', 'history', 'matching', 'worker'] as const;
 type Ports = Record<(typeof services)[number], { grpcPort: number; membershipPort: number }> & { frontendHttp: number };
 
@@ -42,7 +45,7 @@ type Ports = Record<(typeof services)[number], { grpcPort: number; membershipPor
 export async function startTemporalServer(options: TemporalServerOptions): Promise<TemporalServer> {
   const { dir, certificates } = options;
   mkdirSync(path.join(dir, 'config', 'dynamicconfig'), { recursive: true });
-  const pidFile = path.join(dir, 'temporal-server.pid');
+  const pidFile = path.join(dir, TEMPORAL_SERVER_PID);
   const logFile = path.join(dir, 'temporal-server.log');
   const owner = liveOwner(pidFile);
   if (owner !== undefined) throw new Error(`the Temporal server of ${dir} belongs to running process ${owner} (another npm run cluster?); stop it first`);
@@ -101,7 +104,15 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
 /** Creates the database and its schema on the first start, then brings it to the pinned version's schema. */
 async function applySchema(options: TemporalServerOptions, database: 'temporal' | 'temporal_visibility', logFile: string): Promise<void> {
   const { host, port, user, password } = options.postgres;
-  const env = { ...process.env, SQL_PLUGIN: 'postgres12', SQL_HOST: host, SQL_PORT: String(port), SQL_USER: user, SQL_PASSWORD: password, SQL_DATABASE: database };
+  const env = {
+    ...process.env,
+    SQL_PLUGIN: 'postgres12',
+    SQL_HOST: host,
+    SQL_PORT: String(port),
+    SQL_USER: user,
+    SQL_PASSWORD: password,
+    SQL_DATABASE: database,
+  };
   const folder = database === 'temporal' ? 'temporal' : 'visibility';
   if (!(await hasSchema(options.postgres, database))) {
     await sqlTool(options.binaries.sqlTool, ['create-database'], env, logFile, true);

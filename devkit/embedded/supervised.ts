@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFileSync, closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { projectRoot } from '../temporal-binaries';
 
@@ -22,13 +22,25 @@ export interface Supervised {
   stop(): Promise<void>;
 }
 
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/** Last resort when the parent exits without stopping them (an uncaught error): none is left running. */
+function killOnExit(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+  });
+}
+
 export function supervise(options: {
   name: string;
   entry: string;
   env: Record<string, string | undefined>;
   logFile: string;
-  /** A line of its output that means it is serving. */
-  readyLine: string;
+  /** Where the current process's pid is written on every start (for operators and tests). */
+  pidFile?: string;
   restartDelayMs?: number;
 }): Supervised {
   let child: ChildProcess | undefined;
@@ -39,23 +51,25 @@ export function supervise(options: {
   const start = () => {
     starts += 1;
     const log = openSync(options.logFile, 'a');
+    // Its own process group: the terminal's Ctrl-C reaches only the parent, which stops it in order.
     const current = spawn(process.execPath, ['--import', 'tsx', options.entry], {
       cwd: projectRoot,
       env: options.env,
-      stdio: ['ignore', 'pipe', log],
+      // The IPC channel carries its "ready" (see runEntrypoint), whatever its log level.
+      stdio: ['ignore', log, log, 'ipc'],
+      detached: true,
     });
     closeSync(log);
     child = current;
-    let output = '';
+    live.add(current);
+    if (options.pidFile && current.pid !== undefined) writeFileSync(options.pidFile, `${current.pid}\n`);
+    current.once('exit', () => live.delete(current));
+    killOnExit();
     readiness = new Promise<void>((resolve, reject) => {
-      current.stdout!.on('data', (chunk: Buffer) => {
-        if (output.length < 1_000_000) output += chunk.toString();
-        if (output.includes(options.readyLine)) resolve();
-      });
+      current.on('message', (message) => message === 'ready' && resolve());
       current.once('exit', (code, signal) => reject(new Error(`${options.name} exited (${code ?? signal}) before it was ready`)));
     });
     readiness.catch(() => undefined);
-    current.stdout!.on('data', (chunk: Buffer) => appendFileSync(options.logFile, chunk));
     current.once('exit', () => {
       if (child === current) child = undefined;
       if (!stopping) void sleep(options.restartDelayMs ?? 1_000).then(() => stopping || start());
