@@ -73,13 +73,16 @@ export async function sendOnce(
     if (claimed[0]) {
       // The claim is this attempt's while its count stands in the row: renew it for as long as the conversation runs.
       const ours = { ...key, status: 'sending', attempts: claimed[0].attempts };
-      const renew = setInterval(() => {
-        heartbeat();
-        db('notifications')
-          .where(ours)
-          .update({ claimed_until: db.raw(`now() + make_interval(secs => ?)`, [claimSeconds]) })
-          .catch(() => undefined); // PostgreSQL away: the lease runs on; the next tick tries again
-      }, (claimSeconds * 1000) / 6);
+      const renew = setInterval(
+        () => {
+          heartbeat();
+          db('notifications')
+            .where(ours)
+            .update({ claimed_until: db.raw(`now() + make_interval(secs => ?)`, [claimSeconds]) })
+            .catch(() => undefined); // PostgreSQL away: the lease runs on; the next tick tries again
+        },
+        (claimSeconds * 1000) / 6,
+      );
       try {
         return await send(sender, mail, key, messageId);
       } finally {

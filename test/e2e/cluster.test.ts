@@ -123,7 +123,10 @@ describe('npm run cluster: the real Temporal server with mTLS, two API processes
       }
     };
     await assert.rejects(attempt({ address }), 'plain gRPC');
-    await assert.rejects(attempt({ address, tls: { serverNameOverride: tls.serverNameOverride, serverRootCACertificate: tls.serverRootCACertificate } }), 'TLS without a client certificate');
+    await assert.rejects(
+      attempt({ address, tls: { serverNameOverride: tls.serverNameOverride, serverRootCACertificate: tls.serverRootCACertificate } }),
+      'TLS without a client certificate',
+    );
     await attempt({ address, ...profile.connection });
   });
 
@@ -155,7 +158,11 @@ describe('npm run cluster: the real Temporal server with mTLS, two API processes
     const deadline = Date.now() + 90_000;
     let completed = 0;
     while (completed < tokens.length && Date.now() < deadline) {
-      const rows = await embeddedSql(postgresPort, "select count(*)::int as n from screenings where purchase_token like 'rolling-%' and status = 'completed'", []);
+      const rows = await embeddedSql(
+        postgresPort,
+        "select count(*)::int as n from screenings where purchase_token like 'rolling-%' and status = 'completed'",
+        [],
+      );
       completed = rows.rows[0].n as number;
       await sleep(500);
     }
