@@ -1,5 +1,5 @@
 /** `npm run api`: the HTTP API alone, against an existing Temporal cluster and PostgreSQL. Scale it freely. */
-import { assertWebhookAuthConfigured, requireSetting } from '../src/config';
+import { assertStrongSecrets, assertWebhookAuthConfigured, requireSetting } from '../src/config';
 import { startApi } from '../src/http/server';
 import { createDb } from '../src/db/connection';
 import { runEntrypoint } from '../src/entrypoint';
@@ -8,6 +8,7 @@ import { connectClient } from '../src/temporal/connect';
 runEntrypoint(async (config, logger, shutdown) => {
   assertWebhookAuthConfigured(config);
   requireSetting(config.reportLinks.secret, 'REPORT_LINK_SECRET', 'npm run api (it serves report links)');
+  assertStrongSecrets(config);
   const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS', 'npm run api');
   const db = createDb(requireSetting(config.databaseUrl, 'DATABASE_URL', 'npm run api (for /readyz)'), 2, logger);
   shutdown.add('database pool', () => db.destroy());

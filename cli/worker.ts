@@ -1,5 +1,5 @@
 /** `npm run worker`: a screening worker alone, against an existing Temporal cluster and PostgreSQL. */
-import { requireSetting } from '../src/config';
+import { assertStrongSecrets, requireSetting } from '../src/config';
 import { createDb } from '../src/db/connection';
 import { runEntrypoint } from '../src/entrypoint';
 import { createMailer } from '../src/mail/mailer';
@@ -7,6 +7,7 @@ import { startWorker } from '../src/temporal/worker';
 
 runEntrypoint(async (config, logger, shutdown) => {
   const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS', 'npm run worker');
+  assertStrongSecrets(config);
   const db = createDb(requireSetting(config.databaseUrl, 'DATABASE_URL', 'npm run worker'), 10, logger);
   shutdown.add('database pool', () => db.destroy());
   const mailer = createMailer(requireSetting(config.smtpUrl, 'SMTP_URL', 'npm run worker'));

@@ -263,6 +263,32 @@ export const SINGLEKEY_SANDBOX_URL = 'https://sandbox.singlekey.com';
 /** The variable names `loadConfig` understands (used to check deployment files). */
 export const knownVariables: readonly string[] = Object.keys(envSchema.shape);
 
+/** Secrets shorter than this are refused at start-up: 32 characters of a random hex or base64 string carry 128 bits or more. */
+export const MIN_SECRET_LENGTH = 32;
+
+/** Values that have appeared in examples and old deployment files (docker-compose.yml's fallbacks): public, so never secret. */
+const publicExamples = new Set(['change-me-before-use', 'change-me-too']);
+
+/**
+ * Fails naming every weak secret: webhook secrets, the handshake token and the report-link secret
+ * must be at least MIN_SECRET_LENGTH characters and not a published example. Called by every
+ * process that serves (after `npm start` has generated its development secrets, which are strong).
+ */
+export function assertStrongSecrets(config: Config): void {
+  const problems: string[] = [];
+  const check = (variable: string, value: string | undefined) => {
+    if (value === undefined) return;
+    if (publicExamples.has(value) || /change-?me/i.test(value))
+      problems.push(`${variable}: a published example value, not a secret; generate one (openssl rand -hex 32)`);
+    else if (value.length < MIN_SECRET_LENGTH)
+      problems.push(`${variable}: ${value.length} characters, at least ${MIN_SECRET_LENGTH} required (openssl rand -hex 32)`);
+  };
+  config.singlekey.webhookSecrets.forEach((secret, i) => check(`SINGLEKEY_WEBHOOK_SECRETS (secret ${i + 1})`, secret));
+  check('SINGLEKEY_HANDSHAKE_TOKEN', config.singlekey.handshakeToken);
+  check('REPORT_LINK_SECRET', config.reportLinks.secret);
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
 /** Fails unless deliveries can be authenticated; the embedded mode supplies a secret before calling this. */
 export function assertWebhookAuthConfigured(config: Config): void {
   if (config.singlekey.webhookSecrets.length === 0 && !config.singlekey.handshakeToken) {

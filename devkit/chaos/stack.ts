@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +13,8 @@ import { requireBinary } from '../temporal-binaries';
 import { type ChaosMailServer, startChaosMailServer } from './mail-server';
 import { supervise, type Supervised } from '../embedded/supervised';
 
-export const CHAOS_WEBHOOK_SECRET = 'whsec_chaos_0123456789abcdef';
+/** Fresh for every run: the API processes refuse a short or published secret. */
+export const CHAOS_WEBHOOK_SECRET = `whsec_chaos_${randomBytes(24).toString('hex')}`;
 
 /** Every part of the service as separate real processes on loopback ports, and the handles to break them. */
 export interface ChaosStack {
@@ -93,7 +95,7 @@ export async function startChaosStack(options: { say: (line: string) => void }):
       SINGLEKEY_API_URL: singlekey.url,
       SINGLEKEY_API_TOKEN: singlekey.token,
       SINGLEKEY_WEBHOOK_SECRETS: CHAOS_WEBHOOK_SECRET,
-      REPORT_LINK_SECRET: 'rls_chaos_0123456789abcdef',
+      REPORT_LINK_SECRET: `rls_chaos_${randomBytes(24).toString('hex')}`,
       ALERT_EMAIL: 'team@chaos.test',
     };
     const apiProcesses = apiPorts.map((port, i) =>

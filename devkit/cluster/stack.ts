@@ -9,7 +9,7 @@
 import { msToNumber } from '@temporalio/common';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../../src/config';
+import { assertStrongSecrets, type Config } from '../../src/config';
 import { createDb, migrateLatest } from '../../src/db/connection';
 import type { Logger } from '../../src/logger';
 import type { Shutdown } from '../../src/shutdown';
@@ -103,6 +103,7 @@ export async function startClusterStack(config: Config, logger: Logger, shutdown
   }
   useDevWebhookCredentials(config);
   config.reportLinks.secret ??= loadOrCreateDevSecret(dataDir, 'report-link-secret', 'rls_dev_').secret;
+  assertStrongSecrets(config);
   const sink = await startSmtpSink({ folder: path.join(dataDir, 'mail'), port: config.embedded.smtpPort });
   shutdown.add('mail sink', sink.stop);
   const standIn = await startEmbeddedSingleKey(config, logger);

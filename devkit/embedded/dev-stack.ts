@@ -5,7 +5,7 @@
  * development secrets. Each part stops with `shutdown`.
  */
 import path from 'node:path';
-import { assertWebhookAuthConfigured, type Config } from '../../src/config';
+import { assertStrongSecrets, assertWebhookAuthConfigured, type Config } from '../../src/config';
 import type { Logger } from '../../src/logger';
 import type { Shutdown } from '../../src/shutdown';
 import { requireBinary } from '../temporal-binaries';
@@ -35,6 +35,7 @@ export async function startDevStack(config: Config, logger: Logger, shutdown: Sh
   summary.push(...useDevWebhookCredentials(config));
   assertWebhookAuthConfigured(config);
   config.reportLinks.secret ??= loadOrCreateDevSecret(dataDir, 'report-link-secret', 'rls_dev_').secret;
+  assertStrongSecrets(config);
 
   const [temporalAddress, databaseUrl] = await startSideBySide([
     async (signal) => config.temporal.address ?? startDevTemporal(config, logger, shutdown, summary, signal),

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, knownVariables, loadConfig } from '../../src/config';
+import { assertStrongSecrets, ConfigError, knownVariables, loadConfig, MIN_SECRET_LENGTH } from '../../src/config';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { projectRoot } from '../../devkit/temporal-binaries';
 
 describe('loadConfig', () => {
   it('applies the documented defaults when nothing is set', () => {
@@ -72,6 +75,45 @@ describe('loadConfig', () => {
           }),
         (error: unknown) => error instanceof ConfigError && /TEMPORAL_TLS_\*\): ENOENT/.test(error.message) && error.message.includes('missing.pem'),
       );
+    });
+  });
+
+  describe('weak secrets', () => {
+    const strong = 'a'.repeat(MIN_SECRET_LENGTH);
+
+    it('refuses secrets shorter than 32 characters and published examples, naming each (never its value)', () => {
+      const config = loadConfig({
+        SINGLEKEY_WEBHOOK_SECRETS: `${strong},short-old-secret`,
+        SINGLEKEY_HANDSHAKE_TOKEN: 'change-me-before-use',
+        REPORT_LINK_SECRET: 'x'.repeat(31),
+      });
+      assert.throws(
+        () => assertStrongSecrets(config),
+        (error: unknown) =>
+          error instanceof ConfigError &&
+          /SINGLEKEY_WEBHOOK_SECRETS \(secret 2\): 16 characters, at least 32 required/.test(error.message) &&
+          /SINGLEKEY_HANDSHAKE_TOKEN: a published example value/.test(error.message) &&
+          /REPORT_LINK_SECRET: 31 characters/.test(error.message) &&
+          !error.message.includes('short-old-secret'),
+      );
+    });
+
+    it('accepts strong secrets and unset ones', () => {
+      assertStrongSecrets(loadConfig({ SINGLEKEY_WEBHOOK_SECRETS: strong, REPORT_LINK_SECRET: `${strong}b` }));
+      assertStrongSecrets(loadConfig({}));
+    });
+
+    it('stops `npm run api` before it serves anything (exit 2)', async () => {
+      const run = promisify(execFile);
+      const failed = await run(process.execPath, ['--import', 'tsx', 'cli/api.ts'], {
+        cwd: projectRoot,
+        env: { PATH: process.env.PATH, SINGLEKEY_WEBHOOK_SECRETS: 'change-me-before-use', REPORT_LINK_SECRET: strong, TEMPORAL_ADDRESS: '127.0.0.1:9' },
+      }).then(
+        () => assert.fail('npm run api started with a published secret'),
+        (error: { code?: number; stderr?: string }) => error,
+      );
+      assert.equal(failed.code, 2);
+      assert.match(failed.stderr ?? '', /SINGLEKEY_WEBHOOK_SECRETS \(secret 1\): a published example value/);
     });
   });
 
