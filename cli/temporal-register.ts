@@ -19,7 +19,11 @@ runEntrypoint(
     shutdown.add('Temporal client', () => client.connection.close());
     const { namespace, retention } = config.temporal;
     const prepared = await prepareNamespace(client.connection, namespace, msToNumber(retention));
-    console.log(`namespace ${namespace}: ${prepared.namespace === 'created' ? 'created' : 'found'}, retention ${retention}`);
+    if (prepared.namespace === 'not permitted') {
+      console.log(`namespace ${namespace}: found; its retention may not be changed from here (Temporal Cloud): set ${retention} in the Cloud UI or with tcld`);
+    } else {
+      console.log(`namespace ${namespace}: ${prepared.namespace === 'created' ? 'created' : 'found'}, retention ${retention}`);
+    }
     console.log(`search attributes: ${prepared.added.length ? `registered ${prepared.added.join(', ')}` : 'all present'}`);
     await shutdown.run();
   },

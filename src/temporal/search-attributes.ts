@@ -71,8 +71,15 @@ export async function prepareNamespace(
   connection: Pick<ConnectionLike, 'workflowService' | 'operatorService'>,
   namespace: string,
   retentionMs: number,
-): Promise<{ namespace: 'created' | 'updated'; added: string[] }> {
-  const done = await setRetention(connection, namespace, retentionMs);
+): Promise<{ namespace: 'created' | 'updated' | 'not permitted'; added: string[] }> {
+  let done: 'created' | 'updated' | 'not permitted';
+  try {
+    done = await setRetention(connection, namespace, retentionMs);
+  } catch (error) {
+    // Temporal Cloud keeps namespace settings to its own console and API (tcld): the retention is set there.
+    if ((error as { code?: number }).code !== status.PERMISSION_DENIED) throw error;
+    done = 'not permitted';
+  }
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {

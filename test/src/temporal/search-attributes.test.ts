@@ -4,7 +4,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { projectRoot } from '../../../devkit/temporal-binaries';
 import { connectClient } from '../../../src/temporal/connect';
-import { retentionOf } from '../../../src/temporal/search-attributes';
+import { prepareNamespace, retentionOf } from '../../../src/temporal/search-attributes';
+import { status } from '@grpc/grpc-js';
 import { uniqueToken } from '../../../devkit/builders';
 import { testEnvironment } from '../../support/environment';
 
@@ -29,6 +30,24 @@ describe('npm run temporal:register', function () {
     } finally {
       await client.connection.close();
     }
+  });
+
+  it('registers the search attributes where the retention may not be changed (Temporal Cloud answers PERMISSION_DENIED)', async () => {
+    const added: string[][] = [];
+    const denied = Object.assign(new Error('Request unauthorized.'), { code: status.PERMISSION_DENIED });
+    const cloudLike = {
+      workflowService: {
+        describeNamespace: async () => ({}),
+        updateNamespace: async () => Promise.reject(denied),
+      },
+      operatorService: {
+        listSearchAttributes: async () => ({ customAttributes: {} }),
+        addSearchAttributes: async (request: { searchAttributes: Record<string, unknown> }) => void added.push(Object.keys(request.searchAttributes)),
+      },
+    } as unknown as Parameters<typeof prepareNamespace>[0];
+    const prepared = await prepareNamespace(cloudLike, 'ns.acct', 30 * 24 * 3_600_000);
+    assert.equal(prepared.namespace, 'not permitted');
+    assert.deepEqual(added, [['ScreeningStatus', 'ExternalCustomerId', 'ExternalTenantId', 'SingleKeyScore']]);
   });
 
   it('creates a namespace the cluster lacks, and is safe to run twice', async () => {
