@@ -16,6 +16,8 @@ import { measureIngest } from '../devkit/bench/ingest';
 import { parseBenchOptions, usage } from '../devkit/bench/options';
 import { type BenchResults, describeMachine, renderTable, writeResults } from '../devkit/bench/report';
 import { startBenchService } from '../devkit/bench/service';
+import { startBenchCluster } from '../devkit/bench/cluster-service';
+import { say } from '../devkit/bench/load';
 
 async function main(): Promise<void> {
   let options;
@@ -44,6 +46,17 @@ async function main(): Promise<void> {
     results = { machine, options, generator, ceiling, ingest, endToEnd, burst, cost };
   } finally {
     await service.stop();
+  }
+  if (options.cluster) {
+    say('\n=== the same ceiling, ingest and end-to-end phases on the cluster profile ===');
+    const cluster = await startBenchCluster(`bench-${Date.now().toString(36)}-`);
+    try {
+      const clusterCeiling = await measureCeiling(cluster, options);
+      const clusterIngest = await measureIngest(cluster, options, clusterCeiling.backlog.screenings);
+      results.cluster = { ceiling: clusterCeiling, ingest: clusterIngest, endToEnd: await measureEndToEnd(cluster, options, clusterIngest.rps) };
+    } finally {
+      await cluster.stop();
+    }
   }
   const file = writeResults(results);
   console.log(renderTable(results));

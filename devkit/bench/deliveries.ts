@@ -12,9 +12,12 @@ export interface DeliveryAnswer {
   retryAfter: number;
 }
 
-/** Posts `body` to the service's webhook, signed exactly as the SingleKey stand-in signs. */
+let turn = 0;
+
+/** Posts `body` to the service's webhook (its API processes in turn), signed exactly as the SingleKey stand-in signs. */
 export async function post(service: BenchService, body: string): Promise<DeliveryAnswer> {
-  const response = await deliver(`${service.api}/webhooks/singlekey`, signedRequest(body, service.secret));
+  const api = service.apis[turn++ % service.apis.length]!;
+  const response = await deliver(`${api}/webhooks/singlekey`, signedRequest(body, service.secret));
   await response.arrayBuffer();
   return { status: response.status, retryAfter: Number(response.headers.get('retry-after') ?? 0) };
 }

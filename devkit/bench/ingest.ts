@@ -19,9 +19,9 @@ export interface IngestResult {
   backlog: Backlog;
 }
 
-/** Cumulative seconds the API spent answering webhooks and waiting for Temporal, from its /metrics. */
+/** Cumulative seconds the API processes spent answering webhooks and waiting for Temporal, from their /metrics. */
 async function timeSpent(service: BenchService): Promise<{ request: number; signal: number }> {
-  const text = await (await fetch(`${service.api}/metrics`)).text();
+  const text = (await Promise.all(service.apis.map(async (api) => (await fetch(`${api}/metrics`)).text()))).join('\n');
   const sum = (name: string) =>
     text
       .split('\n')

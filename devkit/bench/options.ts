@@ -16,6 +16,8 @@ export interface BenchOptions {
   e2eRate?: number;
   /** Folder for V8 CPU profiles of the service process (main thread and workflow threads). */
   profile?: string;
+  /** Also measure ceiling, ingest and end to end on the cluster profile (`npm run cluster`). */
+  cluster: boolean;
 }
 
 export const usage = [
@@ -28,6 +30,7 @@ export const usage = [
   '  --open N             open screenings when the cost is measured (default 10000)',
   '  --e2e-rate N         deliveries per second in the end-to-end phase (default half the ingest rate)',
   '  --profile DIR        write V8 CPU profiles of the service to DIR',
+  '  --cluster            also run ceiling, ingest and end to end on the cluster profile (real Temporal server, mTLS)',
 ].join('\n');
 
 /** Parses the command line; `undefined` when `--help` was asked for. Throws on a bad or unknown option. */
@@ -42,6 +45,7 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2)): Bench
       open: { type: 'string', default: '10000' },
       'e2e-rate': { type: 'string' },
       profile: { type: 'string' },
+      cluster: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -61,5 +65,6 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2)): Bench
     open: positive('open', values.open),
     e2eRate: values['e2e-rate'] ? positive('e2e-rate', values['e2e-rate'], false) : undefined,
     profile: values.profile,
+    cluster: values.cluster,
   };
 }

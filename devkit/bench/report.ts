@@ -29,6 +29,24 @@ export interface BenchResults {
   endToEnd: EndToEndResult;
   burst: BurstResult;
   cost: CostResult;
+  /** `--cluster`: the same phases on the cluster profile, in the same run. */
+  cluster?: { ceiling: CeilingResult; ingest: IngestResult; endToEnd: EndToEndResult };
+}
+
+/** The engine-dependent figures of one profile, rounded. */
+function engineJson(ceiling: CeilingResult, ingest: IngestResult, e: EndToEndResult) {
+  return {
+    ceiling: { rps: round(ceiling.rps), p50: round(ceiling.p50), p99: round(ceiling.p99) },
+    ingest: { rps: round(ingest.rps), p50: round(ingest.p50), p99: round(ingest.p99), ratio: round(ingest.rps / ceiling.rps, 2) },
+    drainAfterIngestSeconds: round(ingest.backlog.drainSeconds),
+    endToEnd: {
+      rate: round(e.rate),
+      allCompletedSeconds: round(e.allCompletedSeconds),
+      visibleP50ms: round(e.visibleP50ms),
+      visibleP99ms: round(e.visibleP99ms),
+      lost: e.lost,
+    },
+  };
 }
 
 /** The figures as written to bench-results/<time>.json and printed, rounded for reading. */
@@ -76,6 +94,9 @@ function resultsJson(r: BenchResults) {
       openScreenings: r.cost.openScreenings,
       serviceRssMiB: round(r.cost.serviceRssMiB),
     },
+    ...(r.cluster
+      ? { engines: { devServer: engineJson(r.ceiling, r.ingest, r.endToEnd), cluster: engineJson(r.cluster.ceiling, r.cluster.ingest, r.cluster.endToEnd) } }
+      : {}),
   };
 }
 
@@ -123,7 +144,33 @@ export function renderTable(results: BenchResults): string {
     ['cost: service process RSS', `${r.cost.serviceRssMiB} MiB with ${r.cost.openScreenings} open screenings (API + worker in one process)`],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
-  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
+  const table = rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
+  return r.engines ? `${table}\n\n${renderEngines(r.engines)}` : table;
+}
+
+/** `--cluster`: the dev server and the cluster profile side by side, as Markdown (the README carries one run's). */
+function renderEngines(engines: { devServer: ReturnType<typeof engineJson>; cluster: ReturnType<typeof engineJson> }): string {
+  const { devServer: d, cluster: c } = engines;
+  const row = (figure: string, dev: string, cluster: string) => `| ${figure} | ${dev} | ${cluster} |`;
+  return [
+    '| figure | dev server (SQLite, 1 process) | cluster (Temporal server on PostgreSQL, mTLS, 2 API + 2 workers) |',
+    '|---|---|---|',
+    row('signal-with-start ceiling', `${d.ceiling.rps}/s, p99 ${d.ceiling.p99} ms`, `${c.ceiling.rps}/s, p99 ${c.ceiling.p99} ms`),
+    row('ingest (signed deliveries)', `${d.ingest.rps}/s, p99 ${d.ingest.p99} ms`, `${c.ingest.rps}/s, p99 ${c.ingest.p99} ms`),
+    row('ingest / ceiling', `${d.ingest.ratio}`, `${c.ingest.ratio}`),
+    row('worker drained ingest backlog in', `${d.drainAfterIngestSeconds} s`, `${c.drainAfterIngestSeconds} s`),
+    row(
+      'end to end: all completed in',
+      `${d.endToEnd.allCompletedSeconds} s at ${d.endToEnd.rate}/s`,
+      `${c.endToEnd.allCompletedSeconds} s at ${c.endToEnd.rate}/s`,
+    ),
+    row(
+      '200 -> visible in the read model',
+      `p50 ${d.endToEnd.visibleP50ms} ms, p99 ${d.endToEnd.visibleP99ms} ms`,
+      `p50 ${c.endToEnd.visibleP50ms} ms, p99 ${c.endToEnd.visibleP99ms} ms`,
+    ),
+    row('lost', `${d.endToEnd.lost}`, `${c.endToEnd.lost}`),
+  ].join('\n');
 }
 
 /** Writes the JSON to bench-results/<time>.json; returns the file's path. */

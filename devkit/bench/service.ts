@@ -15,8 +15,10 @@ import { urlFor } from '../embedded/postgres';
 
 /** The service under test and what the phases reach it with. */
 export interface BenchService {
-  /** Base URL of the service's HTTP API. */
+  /** Base URL of the service's HTTP API (the first, when there are several). */
   api: string;
+  /** Every API process; deliveries go to them in turn, as a load balancer would send them. */
+  apis: string[];
   client: Client;
   db: Db;
   /** The service's data folder (its `mail/` holds the e-mails the SMTP sink received). */
@@ -69,6 +71,7 @@ export async function startBenchService(options: BenchOptions): Promise<BenchSer
     cleanups.push(() => client.connection.close());
     return {
       api: `http://127.0.0.1:${ports.api}`,
+      apis: [`http://127.0.0.1:${ports.api}`],
       client,
       db,
       dataDir,

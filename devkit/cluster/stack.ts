@@ -106,8 +106,13 @@ export async function startClusterStack(config: Config, logger: Logger, shutdown
   assertStrongSecrets(config);
   const sink = await startSmtpSink({ folder: path.join(dataDir, 'mail'), port: config.embedded.smtpPort });
   shutdown.add('mail sink', sink.stop);
-  const standIn = await startEmbeddedSingleKey(config, logger);
-  shutdown.add('SingleKey stand-in', standIn.close);
+  // SingleKey: the configured API (the benchmark's own stand-in, or the real sandbox), else a local stand-in as with npm start.
+  let singlekeyUrl = config.singlekey.apiUrl;
+  if (!singlekeyUrl) {
+    const standIn = await startEmbeddedSingleKey(config, logger);
+    shutdown.add('SingleKey stand-in', standIn.close);
+    singlekeyUrl = standIn.url;
+  }
 
   // The processes get this process's settings (lifecycle durations, mail sender, ...), with the cluster's
   // connections in place of any other: a TEMPORAL_ADDRESS here would override their profile.
@@ -122,7 +127,7 @@ export async function startClusterStack(config: Config, logger: Logger, shutdown
     TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
     DATABASE_URL: postgres.url,
     SMTP_URL: sink.url,
-    SINGLEKEY_API_URL: standIn.url,
+    SINGLEKEY_API_URL: singlekeyUrl,
     SINGLEKEY_API_TOKEN: config.singlekey.apiToken,
     SINGLEKEY_WEBHOOK_SECRETS: config.singlekey.webhookSecrets.join(','),
     SINGLEKEY_HANDSHAKE_TOKEN: config.singlekey.handshakeToken,
@@ -169,7 +174,7 @@ export async function startClusterStack(config: Config, logger: Logger, shutdown
       ['Certificates', path.dirname(certificates.ca)],
       ['PostgreSQL', postgres.url],
       ['Mail', `${sink.url}, messages kept as .eml in ${sink.folder}`],
-      ['SingleKey', `${standIn.url}  (stand-in)`],
+      ['SingleKey', config.singlekey.apiUrl ? `${singlekeyUrl} (SINGLEKEY_API_URL)` : `${singlekeyUrl}  (stand-in)`],
     ],
   };
 }
