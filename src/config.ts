@@ -63,6 +63,7 @@ const envSchema = z.object({
   TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: optionalText,
   TEMPORAL_RETENTION: duration.default('30d' as StringValue),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default(DEFAULT_TASK_QUEUE),
+  WORKFLOW_BUNDLE: optionalText,
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
   SMTP_URL: optionalUrl(['smtp:', 'smtps:']),
   MAIL_FROM: z.string().trim().min(3).default('SingleKey screenings <screenings@localhost>'),
@@ -121,9 +122,11 @@ export interface Config {
    * Where Temporal is and how to reach it, from Temporal's own environment configuration (the
    * `TEMPORAL_*` variables over a profile of `TEMPORAL_CONFIG_FILE` or ~/.config/temporalio/temporal.toml),
    * as the Temporal CLI reads them. `retention`: how long the namespace keeps a closed screening's
-   * history (set by `npm run temporal:register`).
+   * history (set by `npm run temporal:register`). `workflowBundle`: absolute path of a prebuilt
+   * workflow bundle (`npm run bundle:workflows`, the Docker image); unset: the worker bundles
+   * workflows/ as it starts.
    */
-  temporal: { address?: string; namespace: string; taskQueue: string; retention: StringValue; connection: TemporalConnection };
+  temporal: { address?: string; namespace: string; taskQueue: string; retention: StringValue; workflowBundle?: string; connection: TemporalConnection };
   databaseUrl?: string;
   smtpUrl?: string;
   mail: { from: string; alertEmail: string };
@@ -193,6 +196,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       namespace: temporal.namespace,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       retention: e.TEMPORAL_RETENTION,
+      workflowBundle: e.WORKFLOW_BUNDLE === undefined ? undefined : path.resolve(e.WORKFLOW_BUNDLE),
       connection: temporal.connection,
     },
     databaseUrl: e.DATABASE_URL,

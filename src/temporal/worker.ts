@@ -8,6 +8,7 @@ import type { Logger } from '../logger';
 import { createSingleKeyClient } from '../singlekey/client';
 import { purchaseTokenOf } from '../../workflows/messages';
 import type { Transporter } from 'nodemailer';
+import { workflowCode } from './workflow-bundle';
 
 export interface RunningWorker {
   /** Resolves when the worker has stopped (after `stop()` or on a fatal error). */
@@ -62,7 +63,7 @@ export async function startWorker(opts: { config: Config; address: string; db: D
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
+    ...workflowCode(config.temporal.workflowBundle),
     activities: createActivities({
       db,
       mailer,
