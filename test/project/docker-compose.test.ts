@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { knownVariables } from '../../src/config';
+import { knownVariables, loadConfig } from '../../src/config';
 import { projectRoot } from '../../devkit/temporal-binaries';
 
 interface ComposeService {
@@ -11,20 +11,23 @@ interface ComposeService {
   command?: string[];
   environment?: Record<string, string>;
   healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+  volumes?: string[];
 }
 
 const read = (file: string) => readFileSync(path.join(projectRoot, file), 'utf8');
 
 /** No Docker engine runs here, so the deployment file is checked for what can be checked statically. */
 describe('docker-compose.yml', () => {
-  const compose = parse(readFileSync(path.join(projectRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-    services: Record<string, ComposeService>;
-  };
-  const ownServices = Object.entries(compose.services).filter(([, service]) => service.build === '.');
+  const text = read('docker-compose.yml');
+  const compose = parse(text, { merge: true }) as { services: Record<string, ComposeService> };
+  const services = compose.services;
+  const ownServices = Object.entries(services).filter(([, service]) => service.build === '.');
+  const env = (name: string) => services[name]!.environment!;
 
   it('runs PostgreSQL, Temporal, its Web UI, a mail catcher, the API and the worker', () => {
-    for (const name of ['postgres', 'temporal', 'temporal-ui', 'mailpit', 'api', 'worker', 'migrate', 'temporal-setup']) {
-      assert.ok(compose.services[name], `service ${name} missing`);
+    for (const name of ['postgres', 'temporal-schema', 'temporal', 'temporal-ui', 'mailpit', 'api', 'worker', 'migrate', 'temporal-setup']) {
+      assert.ok(services[name], `service ${name} missing`);
     }
   });
 
@@ -38,10 +41,9 @@ describe('docker-compose.yml', () => {
 
   it('points the API and worker at the compose Temporal, PostgreSQL and mail catcher', () => {
     for (const name of ['api', 'worker']) {
-      const env = compose.services[name]!.environment!;
-      assert.equal(env.TEMPORAL_ADDRESS, 'temporal:7233');
-      assert.match(env.DATABASE_URL!, /@postgres:5432\//);
-      assert.equal(env.SMTP_URL, 'smtp://mailpit:1025');
+      assert.equal(env(name).TEMPORAL_ADDRESS, 'temporal:7233');
+      assert.match(env(name).DATABASE_URL!, /@postgres:5432\//);
+      assert.equal(env(name).SMTP_URL, 'smtp://mailpit:1025');
     }
   });
 
@@ -56,8 +58,79 @@ describe('docker-compose.yml', () => {
 
   it('has health checks on the long-running services', () => {
     for (const name of ['postgres', 'temporal', 'api', 'worker']) {
-      assert.ok(compose.services[name]!.healthcheck?.test.length, `${name} has no health check`);
+      assert.ok(services[name]!.healthcheck?.test.length, `${name} has no health check`);
     }
+  });
+
+  describe('Temporal', () => {
+    const release = /^temporalio\/server:(1\.(\d+)\.\d+)$/.exec(services.temporal?.image ?? '');
+
+    it('runs a pinned recent temporalio/server release, not the deprecated auto-setup image', () => {
+      assert.deepEqual(
+        Object.entries(services)
+          .filter(([, service]) => /auto-setup/.test(service.image ?? ''))
+          .map(([name]) => name),
+        [],
+      );
+      assert.ok(release, `temporal runs ${services.temporal?.image}, expected temporalio/server:<x.y.z>`);
+      assert.ok(Number(release[2]) >= 29, `temporalio/server ${release[1]} is older than 1.29`);
+    });
+
+    it("applies Temporal's PostgreSQL schemas with the admin-tools image of the same release", () => {
+      assert.equal(services['temporal-schema']!.image, `temporalio/admin-tools:${release?.[1]}`);
+      const script = services['temporal-schema']!.command!.join('\n');
+      const schemas = '/etc/temporal/schema/postgresql/v12';
+      const steps = ['temporal', 'temporal_visibility'].flatMap((database) => [
+        `temporal-sql-tool --db ${database} create-database`,
+        `temporal-sql-tool --db ${database} setup-schema -v 0.0`,
+        `temporal-sql-tool --db ${database} update-schema -d ${schemas}/${database === 'temporal' ? 'temporal' : 'visibility'}/versioned`,
+      ]);
+      const positions = steps.map((step) => script.indexOf(step));
+      assert.ok(!positions.includes(-1), `missing: ${steps.filter((_, i) => positions[i] === -1).join('; ')}`);
+      assert.deepEqual(
+        positions,
+        [...positions].sort((a, b) => a - b),
+        'schema steps out of order',
+      );
+      assert.deepEqual(env('temporal-schema'), {
+        ...env('temporal-schema'),
+        SQL_PLUGIN: 'postgres12',
+        SQL_HOST: 'postgres',
+        SQL_USER: env('postgres').POSTGRES_USER,
+      });
+    });
+
+    it('starts the server only after the schema job completed successfully', () => {
+      assert.deepEqual(services.temporal!.depends_on?.['temporal-schema'], { condition: 'service_completed_successfully' });
+      assert.deepEqual(services['temporal-schema']!.depends_on?.postgres, { condition: 'service_healthy' });
+    });
+
+    it("configures the server's embedded template for the compose PostgreSQL", () => {
+      assert.deepEqual(env('temporal'), {
+        ...env('temporal'),
+        DB: 'postgres12',
+        POSTGRES_SEEDS: 'postgres',
+        POSTGRES_USER: env('postgres').POSTGRES_USER,
+        POSTGRES_PWD: env('postgres').POSTGRES_PASSWORD,
+      });
+    });
+
+    it('mounts the dynamic config file the server will not start without', () => {
+      const file = env('temporal').DYNAMIC_CONFIG_FILE_PATH;
+      const mount = services.temporal!.volumes?.map((volume) => volume.split(':')).find(([, target]) => target === file);
+      assert.ok(mount, `no volume mounts ${file}`);
+      assert.ok(existsSync(path.join(projectRoot, mount[0]!)), `${mount[0]} missing`);
+      assert.ok(parse(read(mount[0]!)), `${mount[0]} is empty`);
+    });
+
+    it("creates the namespace with an explicit retention in the service's own one-shot job", () => {
+      const setup = services['temporal-setup']!;
+      assert.equal(setup.command?.[1], 'dist/cli/temporal-register.js');
+      assert.deepEqual(setup.depends_on?.temporal, { condition: 'service_healthy' });
+      const retention = /^\$\{TEMPORAL_RETENTION:-([^}]+)\}$/.exec(setup.environment?.TEMPORAL_RETENTION ?? '');
+      assert.ok(retention, `TEMPORAL_RETENTION is ${setup.environment?.TEMPORAL_RETENTION}, expected \${TEMPORAL_RETENTION:-<duration>}`);
+      assert.equal(loadConfig({ TEMPORAL_RETENTION: retention[1] }).temporal.retention, retention[1]);
+    });
   });
 });
 
