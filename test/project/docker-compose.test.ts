@@ -5,6 +5,8 @@ import { parse } from 'yaml';
 import { knownVariables, loadConfig } from '../../src/config';
 import { projectRoot } from '../../devkit/temporal-binaries';
 
+type PortSpec = string | { target: number; published?: string | number; host_ip?: string };
+
 interface ComposeService {
   image?: string;
   build?: string;
@@ -12,10 +14,17 @@ interface ComposeService {
   environment?: Record<string, string>;
   healthcheck?: { test: string[] };
   depends_on?: Record<string, { condition: string }>;
+  ports?: PortSpec[];
   volumes?: string[];
 }
 
 const read = (file: string) => readFileSync(path.join(projectRoot, file), 'utf8');
+
+/** The interface a published port binds on the host: `127.0.0.1:8080:8080` → 127.0.0.1; `8080:8080` → every interface. */
+function hostIp(port: PortSpec): string {
+  if (typeof port === 'object') return port.host_ip ?? '0.0.0.0';
+  return /^(\d{1,3}(?:\.\d{1,3}){3}):/.exec(port)?.[1] ?? '0.0.0.0';
+}
 
 /** No Docker engine runs here, so the deployment file is checked for what can be checked statically. */
 describe('docker-compose.yml', () => {
@@ -130,6 +139,27 @@ describe('docker-compose.yml', () => {
       const retention = /^\$\{TEMPORAL_RETENTION:-([^}]+)\}$/.exec(setup.environment?.TEMPORAL_RETENTION ?? '');
       assert.ok(retention, `TEMPORAL_RETENTION is ${setup.environment?.TEMPORAL_RETENTION}, expected \${TEMPORAL_RETENTION:-<duration>}`);
       assert.equal(loadConfig({ TEMPORAL_RETENTION: retention[1] }).temporal.retention, retention[1]);
+    });
+  });
+
+  describe('published ports', () => {
+    it('publishes the API, the public endpoint, and may do so on every interface', () => {
+      const ports = services.api!.ports ?? [];
+      assert.ok(
+        ports.some((port) => (typeof port === 'object' ? port.target === 3000 : /(^|:)3000$/.test(port))),
+        'the API port 3000 is not published',
+      );
+    });
+
+    it('publishes everything else on 127.0.0.1 only', () => {
+      const published = Object.entries(services)
+        .filter(([name]) => name !== 'api')
+        .flatMap(([name, service]) => (service.ports ?? []).map((port) => ({ name, port, ip: hostIp(port) })));
+      assert.ok(published.length >= 3, 'expected the Temporal frontend, Web UI and mail catcher on this host');
+      assert.deepEqual(
+        published.filter(({ ip }) => ip !== '127.0.0.1'),
+        [],
+      );
     });
   });
 });
