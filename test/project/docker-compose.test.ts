@@ -20,6 +20,11 @@ interface ComposeService {
 
 const read = (file: string) => readFileSync(path.join(projectRoot, file), 'utf8');
 
+/** `${NAME}`, `${NAME:-default}`, `${NAME:?message}`… as compose interpolates them; `$${…}` is a literal `$`. */
+function interpolations(text: string): { name: string; operator: string; argument: string }[] {
+  return [...text.matchAll(/(?<!\$)\$\{([A-Za-z_]\w*)(?:(:?[-?+])([^}]*))?\}/g)].map((m) => ({ name: m[1]!, operator: m[2] ?? '', argument: m[3] ?? '' }));
+}
+
 /** The interface a published port binds on the host: `127.0.0.1:8080:8080` → 127.0.0.1; `8080:8080` → every interface. */
 function hostIp(port: PortSpec): string {
   if (typeof port === 'object') return port.host_ip ?? '0.0.0.0';
@@ -160,6 +165,45 @@ describe('docker-compose.yml', () => {
         published.filter(({ ip }) => ip !== '127.0.0.1'),
         [],
       );
+    });
+  });
+
+  describe('secrets', () => {
+    const required = ['POSTGRES_PASSWORD', 'REPORT_LINK_SECRET', 'SINGLEKEY_WEBHOOK_SECRETS'];
+
+    it('requires POSTGRES_PASSWORD, REPORT_LINK_SECRET and SINGLEKEY_WEBHOOK_SECRETS from the environment, with no fallback', () => {
+      for (const name of required) {
+        const uses = interpolations(text).filter((use) => use.name === name);
+        assert.ok(uses.length > 0, `${name} is never read from the environment`);
+        assert.deepEqual(
+          uses.filter((use) => use.operator !== ':?'),
+          [],
+          `${name} must be written \${${name}:?message}`,
+        );
+      }
+    });
+
+    it('gives no secret, token or password a default other than empty', () => {
+      const defaulted = interpolations(text).filter((use) => /SECRET|TOKEN|PASSWORD/.test(use.name) && /[-+]/.test(use.operator) && use.argument !== '');
+      assert.deepEqual(defaulted, []);
+      assert.doesNotMatch(text, /change-?me/i);
+    });
+
+    it('takes every secret, token and password from the environment, never as a literal', () => {
+      const literal = Object.entries(services).flatMap(([name, service]) =>
+        Object.entries(service.environment ?? {})
+          .filter(([key, value]) => /SECRET|TOKEN|PASSWORD|PWD/.test(key) && !/^\$\{[A-Za-z_]\w*(?::[-?][^}]*)?\}$/.test(value))
+          .map(([key]) => `${name}.${key}`),
+      );
+      assert.deepEqual(literal, []);
+    });
+
+    it('uses one POSTGRES_PASSWORD for PostgreSQL, the schema job, the Temporal server and DATABASE_URL', () => {
+      const password = /^\$\{POSTGRES_PASSWORD:\?/;
+      assert.match(env('postgres').POSTGRES_PASSWORD!, password);
+      assert.match(env('temporal-schema').SQL_PASSWORD!, password);
+      assert.match(env('temporal').POSTGRES_PWD!, password);
+      for (const [name] of ownServices) assert.match(env(name).DATABASE_URL!, /^postgres:\/\/screenings:\$\{POSTGRES_PASSWORD:\?[^}]*\}@postgres:5432\//, name);
     });
   });
 });
