@@ -24,16 +24,20 @@ export interface ServerBinaries {
   schemaDir: string;
 }
 
-const marker = path.join(installDir, 'temporal-server.version');
+/** Where to install, and the environment of the go commands (tests point both elsewhere). */
+export interface InstallOptions {
+  dir?: string;
+  env?: NodeJS.ProcessEnv;
+}
 
 /** The installed server, or undefined when it is missing or another version. */
-export function findServer(): ServerBinaries | undefined {
+export function findServer(dir = installDir): ServerBinaries | undefined {
   const found = {
-    server: path.join(installDir, 'temporal-server'),
-    sqlTool: path.join(installDir, 'temporal-sql-tool'),
-    schemaDir: path.join(installDir, `temporal-server-schema`, 'postgresql', 'v12'),
+    server: path.join(dir, 'temporal-server'),
+    sqlTool: path.join(dir, 'temporal-sql-tool'),
+    schemaDir: path.join(dir, `temporal-server-schema`, 'postgresql', 'v12'),
   };
-  if (readMarker() !== SERVER.version) return undefined;
+  if (readMarker(dir) !== SERVER.version) return undefined;
   try {
     accessSync(found.server, constants.X_OK);
     accessSync(found.sqlTool, constants.X_OK);
@@ -44,41 +48,43 @@ export function findServer(): ServerBinaries | undefined {
 }
 
 /** Finds the server, building it first when needed; `say` reports progress. Throws naming what is missing. */
-export async function ensureServer(say: (line: string) => void): Promise<ServerBinaries> {
-  const found = findServer();
+export async function ensureServer(say: (line: string) => void, options: InstallOptions = {}): Promise<ServerBinaries> {
+  const dir = options.dir ?? installDir;
+  const found = findServer(dir);
   if (found) return found;
-  const go = spawnSync('go', ['version'], { encoding: 'utf8' });
+  const baseEnv = options.env ?? process.env;
+  const go = spawnSync('go', ['version'], { encoding: 'utf8', env: baseEnv });
   if (go.error || go.status !== 0) {
     throw new Error(
       'the Temporal server is built from source with Go, which is not installed (no `go` on PATH): install Go 1.21 or newer ' +
         `(it fetches the ${SERVER.toolchain} toolchain the server needs by itself), then run this again`,
     );
   }
-  const build = path.join(installDir, '..', 'server-build');
+  const build = path.join(dir, '..', 'server-build');
   mkdirSync(build, { recursive: true });
   writeFileSync(path.join(build, 'go.mod'), 'module build\n\ngo 1.26\n');
-  const env = { ...process.env, GOTOOLCHAIN: SERVER.toolchain, GOFLAGS: '-mod=mod' };
+  const env = { ...baseEnv, GOTOOLCHAIN: SERVER.toolchain, GOFLAGS: '-mod=mod' };
   const server = `${SERVER.module}/cmd/server`;
   const sqlTool = `${SERVER.module}/cmd/tools/sql`;
   say(`[setup] building the Temporal server ${SERVER.version} with ${SERVER.toolchain} from the Go module proxy (first time: about 5 minutes on 2 cores) ...`);
   await goCommand(['get', `${server}@${SERVER.version}`, `${sqlTool}@${SERVER.version}`], build, env, say, 'downloading modules');
-  mkdirSync(installDir, { recursive: true });
-  await goCommand(['build', '-o', path.join(installDir, 'temporal-server.partial'), server], build, env, say, 'compiling the server');
-  await goCommand(['build', '-o', path.join(installDir, 'temporal-sql-tool.partial'), sqlTool], build, env, say, 'compiling the schema tool');
+  mkdirSync(dir, { recursive: true });
+  await goCommand(['build', '-o', path.join(dir, 'temporal-server.partial'), server], build, env, say, 'compiling the server');
+  await goCommand(['build', '-o', path.join(dir, 'temporal-sql-tool.partial'), sqlTool], build, env, say, 'compiling the schema tool');
   const moduleDir = spawnSync('go', ['list', '-m', '-f', '{{.Dir}}', SERVER.module], { cwd: build, env, encoding: 'utf8' }).stdout.trim();
   if (!moduleDir || !existsSync(path.join(moduleDir, 'schema', 'postgresql', 'v12'))) {
     throw new Error(`the ${SERVER.module} module has no schema/postgresql/v12 folder (looked in ${moduleDir || 'nothing: go list failed'})`);
   }
-  const schema = path.join(installDir, 'temporal-server-schema');
+  const schema = path.join(dir, 'temporal-server-schema');
   rmSync(schema, { recursive: true, force: true });
   cpSync(path.join(moduleDir, 'schema'), schema, { recursive: true });
   // The module cache's files are read-only; the copy must stay removable by the next install.
   spawnSync('chmod', ['-R', 'u+w', schema]);
-  renameSync(path.join(installDir, 'temporal-server.partial'), path.join(installDir, 'temporal-server'));
-  renameSync(path.join(installDir, 'temporal-sql-tool.partial'), path.join(installDir, 'temporal-sql-tool'));
-  writeFileSync(marker, `${SERVER.version}\n`);
-  say(`[setup] installed temporal-server ${SERVER.version} and its schema tool in ${path.relative(process.cwd(), installDir) || installDir}`);
-  return findServer()!;
+  renameSync(path.join(dir, 'temporal-server.partial'), path.join(dir, 'temporal-server'));
+  renameSync(path.join(dir, 'temporal-sql-tool.partial'), path.join(dir, 'temporal-sql-tool'));
+  writeFileSync(markerIn(dir), `${SERVER.version}\n`);
+  say(`[setup] installed temporal-server ${SERVER.version} and its schema tool in ${path.relative(process.cwd(), dir) || dir}`);
+  return findServer(dir)!;
 }
 
 /** Runs a go command, printing its errors and a line every 30 s so a long build does not look hung. */
@@ -94,7 +100,7 @@ function goCommand(args: string[], cwd: string, env: NodeJS.ProcessEnv, say: (li
       clearInterval(ticker);
       if (code === 0) return resolve();
       const tail = errors.trim().split('\n').slice(-8).join('\n');
-      const offline = /dial tcp|no such host|proxy\.golang\.org|connection refused|i\/o timeout/.test(errors);
+      const offline = /dial tcp|no such host|proxy\.golang\.org|connection refused|i\/o timeout|GOPROXY=off|toolchain not available/.test(errors);
       reject(
         new Error(
           `go ${args[0]} failed (exit ${code})${offline ? ': the Go module proxy could not be reached (no network, or GOPROXY points elsewhere)' : ''}\n${tail}`,
@@ -104,9 +110,11 @@ function goCommand(args: string[], cwd: string, env: NodeJS.ProcessEnv, say: (li
   });
 }
 
-function readMarker(): string | undefined {
+const markerIn = (dir: string) => path.join(dir, 'temporal-server.version');
+
+function readMarker(dir: string): string | undefined {
   try {
-    return readFileSync(marker, 'utf8').trim();
+    return readFileSync(markerIn(dir), 'utf8').trim();
   } catch {
     return undefined;
   }
