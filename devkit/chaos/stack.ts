@@ -5,6 +5,8 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { createDb, type Db, migrateLatest } from '../../src/db/connection';
 import { createLogger } from '../../src/logger';
+import type { Client } from '@temporalio/client';
+import { connectClient } from '../../src/temporal/connect';
 import { freePort } from '../embedded/free-port';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../embedded/postgres';
 import { type DevServer, startTemporalDevServer } from '../embedded/temporal-dev-server';
@@ -26,6 +28,8 @@ export interface ChaosStack {
   mail: ChaosMailServer;
   /** A connection to the service's database, for counting (it reconnects after an outage). */
   db: Db;
+  /** A Temporal client, to ask each screening's workflow what it still has under way (it reconnects after a restart). */
+  client: Client;
   /** Stops PostgreSQL (fast shutdown) and resolves when it is down; `startPostgres` brings it back on the same port and data. */
   stopPostgres(): Promise<void>;
   startPostgres(): Promise<void>;
@@ -84,6 +88,8 @@ export async function startChaosStack(options: { say: (line: string) => void }):
     const db = createDb(databaseUrl, 4, createLogger({ logLevel: 'silent' }));
     cleanups.push(() => db.destroy());
     await migrateLatest(db);
+    const client = await connectClient(`127.0.0.1:${temporalPort}`, 'default');
+    cleanups.push(() => client.connection.close());
 
     const env = {
       PATH: process.env.PATH,
@@ -122,6 +128,7 @@ export async function startChaosStack(options: { say: (line: string) => void }):
       worker,
       mail,
       db,
+      client,
       stopPostgres,
       startPostgres,
       stopTemporal,

@@ -4,7 +4,7 @@
  * counted from the parts' own records: the mail server's log, the read model and the send ledger.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { finalStatuses } from '../../workflows/messages';
+import { finalStatuses, type ScreeningView, statusQuery, workflowIdFor } from '../../workflows/messages';
 import { type DeliveryTally, playLifecycles } from './load';
 import type { MailLogLine } from './mail-server';
 import { CHAOS_WEBHOOK_SECRET, type ChaosStack, startChaosStack } from './stack';
@@ -57,7 +57,10 @@ export interface FaultResult {
   emailsAbandoned: number;
   /** Accepted messages beyond the first per (screening, kind). */
   duplicates: number;
-  /** Screenings missing from the read model or without their completion e-mail, plus e-mails the ledger calls sent that the mail server never accepted. */
+  /**
+   * Screenings missing from the read model or without their completion e-mail, plus e-mails the
+   * ledger calls sent that the mail server never accepted, plus e-mails a workflow gave up on.
+   */
   lost: number;
   notFinal: number;
   /** What the fault did, in words (kills, restarts). */
@@ -186,28 +189,35 @@ export async function runChaos(settings: ChaosSettings, say: (line: string) => v
   return results;
 }
 
-/** Waits until every screening of the batch is final and no e-mail of it is pending or being sent. */
+/**
+ * Waits until every screening of the batch is final in the read model and its workflow has no
+ * effect under way (an e-mail waiting out a retry after an outage has no ledger row yet, so the
+ * ledger alone cannot say), and no e-mail is pending or being sent in the ledger.
+ */
 async function settle(stack: ChaosStack, prefix: string, settings: ChaosSettings, say: (line: string) => void): Promise<void> {
   const deadline = Date.now() + settings.settleMs;
   let last = '';
   while (Date.now() < deadline) {
-    const state = await batchState(stack, prefix).catch(() => undefined);
+    const state = await batchState(stack, prefix, settings.screenings).catch(() => undefined);
     if (state) {
-      const line = `    ${state.final}/${settings.screenings} final, ${state.unsettledEmails} e-mail(s) not yet sent`;
+      const line = `    ${state.final}/${settings.screenings} final, ${state.underWay} effect(s) under way, ${state.unsettledEmails} e-mail(s) pending in the ledger`;
       if (line !== last) say(line);
       last = line;
-      if (state.final === settings.screenings && state.unsettledEmails === 0) return;
+      if (state.final === settings.screenings && state.underWay === 0 && state.unsettledEmails === 0) return;
     }
     await sleep(2_000);
   }
   say(`    gave up waiting after ${settings.settleMs / 1000} s`);
 }
 
-async function batchState(stack: ChaosStack, prefix: string): Promise<{ final: number; unsettledEmails: number }> {
+async function batchState(stack: ChaosStack, prefix: string, screenings: number): Promise<{ final: number; underWay: number; unsettledEmails: number }> {
   const [final] = await stack.db('screenings').where('purchase_token', 'like', `${prefix}%`).whereIn('status', finalStatuses).count({ n: '*' });
   const [unsettled] = await stack.db('notifications').where('purchase_token', 'like', `${prefix}%`).whereIn('status', ['pending', 'sending']).count({ n: '*' });
-  return { final: Number(final!.n), unsettledEmails: Number(unsettled!.n) };
+  const views = await Promise.all(Array.from({ length: screenings }, (_, n) => viewOf(stack, `${prefix}${n}`)));
+  return { final: Number(final!.n), underWay: views.reduce((sum, view) => sum + view.effects.pending.length, 0), unsettledEmails: Number(unsettled!.n) };
 }
+
+const viewOf = (stack: ChaosStack, token: string): Promise<ScreeningView> => stack.client.workflow.getHandle(workflowIdFor(token)).query(statusQuery);
 
 /** The counts of one batch, from the mail server's log, the read model and the send ledger. */
 async function count(stack: ChaosStack, prefix: string, screenings: number): Promise<Omit<FaultResult, 'fault' | 'deliveries' | 'note' | 'seconds'>> {
@@ -228,16 +238,21 @@ async function count(stack: ChaosStack, prefix: string, screenings: number): Pro
     kind: string;
   }[];
   const completions = rows.filter((row) => row.status === 'completed' && !perEmail.has(`landlord_completed ${row.purchase_token}`)).length;
+  // E-mails the workflows gave up on, or still wait to address.
+  const views = await Promise.all(Array.from({ length: screenings }, (_, n) => viewOf(stack, `${prefix}${n}`).catch(() => undefined)));
+  const unsent = views.reduce((sum, view) => sum + (view ? [...view.effects.failed, ...view.effects.waiting].filter(isEmailKey).length : 0), 0);
   const unaccepted = ledgerSent.filter((row) => !perEmail.has(`${row.kind} ${row.purchase_token}`)).length;
   return {
     screenings,
     emailsSent: accepted.length,
     emailsAbandoned: mails.length - accepted.length,
     duplicates: [...perEmail.values()].reduce((sum, n) => sum + n - 1, 0),
-    lost: screenings - rows.length + completions + unaccepted,
+    lost: screenings - rows.length + completions + unaccepted + unsent,
     notFinal: rows.filter((row) => !finalStatuses.includes(row.status as never)).length,
   };
 }
+
+const isEmailKey = (key: string) => /^(notify_landlord|remind_tenant|alert_team):/.test(key);
 
 /** `<kind> <purchase_token>` from the Message-ID `<kind.purchase_token@domain>` the send ledger gives each e-mail. */
 function emailKey(line: MailLogLine): string {
