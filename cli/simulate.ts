@@ -17,6 +17,7 @@ import { attemptHeader, describeView } from '../devkit/simulator/output';
 import { followDeliveries, readDevToken, requestScreening } from '../devkit/simulator/stand-in-client';
 import { DEFAULT_SPEED } from '../devkit/stand-in/server';
 import { connectClient } from '../src/temporal/connect';
+import { devCodecKeys } from '../devkit/embedded/dev-secret';
 
 function usage(config: Config): string {
   const width = Math.max(...scenarioNames.map((name) => name.length));
@@ -100,6 +101,7 @@ runEntrypoint(
       temporalAddress,
       temporal?.namespace ?? config.temporal.namespace,
       temporal?.connection ?? (values.temporal ? {} : config.temporal.connection),
+      config.temporal.payloadCodecKeys ?? devCodecKeys(config.embedded.dataDir),
     );
     shutdown.add('Temporal client', () => client.connection.close());
     const played = playedIn(scenario, format);

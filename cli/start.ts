@@ -29,7 +29,7 @@ async function main(config: Config, logger: Logger, shutdown: Shutdown): Promise
 
   const worker = await startWorker({ config, address: temporalAddress, db, mailer, logger });
   shutdown.add('worker', worker.stop);
-  const client = await connectClient(temporalAddress, config.temporal.namespace, config.temporal.connection);
+  const client = await connectClient(temporalAddress, config.temporal.namespace, config.temporal.connection, config.temporal.payloadCodecKeys);
   shutdown.add('Temporal client', () => client.connection.close());
   const workerMetrics = config.workerMetricsPort ? `http://127.0.0.1:${config.workerMetricsPort}/metrics` : undefined;
   const api = await startApi({

@@ -8,6 +8,7 @@ import { startWorker } from '../src/temporal/worker';
 runEntrypoint(async (config, logger, shutdown) => {
   const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS', 'npm run worker');
   assertStrongSecrets(config);
+  requireSetting(config.temporal.payloadCodecKeys, 'PAYLOAD_CODEC_KEYS', 'npm run worker (personal data is encrypted in Temporal)');
   const db = createDb(requireSetting(config.databaseUrl, 'DATABASE_URL', 'npm run worker'), 10, logger);
   shutdown.add('database pool', () => db.destroy());
   const mailer = createMailer(requireSetting(config.smtpUrl, 'SMTP_URL', 'npm run worker'));

@@ -2,7 +2,9 @@ import { DEFAULT_TASK_QUEUE } from '../workflows/messages';
 import { msToNumber, type StringValue } from '@temporalio/common';
 import type { Metadata, TLSConfig } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { type CodecKey, parseCodecKeys } from './temporal/payload-codec';
 import { z } from 'zod';
 
 /**
@@ -64,6 +66,16 @@ const envSchema = z.object({
   TEMPORAL_RETENTION: duration.default('30d' as StringValue),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default(DEFAULT_TASK_QUEUE),
   WORKFLOW_BUNDLE: optionalText,
+  PAYLOAD_CODEC_KEYS: optionalText,
+  SCORE_SEARCH_ATTRIBUTE: z.enum(['true', 'false']).default('false'),
+  CODEC_SERVER_TOKEN: optionalText,
+  CODEC_CORS_ORIGINS: optionalText.transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((origin) => origin.trim().replace(/\/+$/, ''))
+      .filter(Boolean),
+  ),
+  PAYLOAD_CODEC_KEYS_FILE: optionalText,
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
   SMTP_URL: optionalUrl(['smtp:', 'smtps:']),
   MAIL_FROM: z.string().trim().min(3).default('SingleKey screenings <screenings@localhost>'),
@@ -126,7 +138,24 @@ export interface Config {
    * workflow bundle (`npm run bundle:workflows`, the Docker image); unset: the worker bundles
    * workflows/ as it starts.
    */
-  temporal: { address?: string; namespace: string; taskQueue: string; retention: StringValue; workflowBundle?: string; connection: TemporalConnection };
+  temporal: {
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    retention: StringValue;
+    workflowBundle?: string;
+    connection: TemporalConnection;
+    /** SCORE_SEARCH_ATTRIBUTE: also publish the credit score as the `SingleKeyScore` search attribute (off: it is credit data). */
+    scoreSearchAttribute: boolean;
+    /** Keys of the payload codec (PAYLOAD_CODEC_KEYS or PAYLOAD_CODEC_KEYS_FILE), the first encrypting; `npm start` generates one. */
+    payloadCodecKeys?: CodecKey[];
+  };
+  /**
+   * The codec server (`/codec/encode`, `/codec/decode` on the API): the bearer token it requires,
+   * the Web UI origins a browser may call it from, and, set only by `npm start`, whether this
+   * machine may call it without the token (the embedded Web UI).
+   */
+  codecServer: { token?: string; corsOrigins: string[]; openToLoopback: boolean };
   databaseUrl?: string;
   smtpUrl?: string;
   mail: { from: string; alertEmail: string };
@@ -186,6 +215,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = result.data;
   const temporal = temporalConnection(env);
+  const payloadCodecKeys = codecKeys(e.PAYLOAD_CODEC_KEYS, e.PAYLOAD_CODEC_KEYS_FILE);
   return {
     logLevel: e.LOG_LEVEL,
     http: { host: e.HOST, port: e.PORT },
@@ -198,7 +228,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retention: e.TEMPORAL_RETENTION,
       workflowBundle: e.WORKFLOW_BUNDLE === undefined ? undefined : path.resolve(e.WORKFLOW_BUNDLE),
       connection: temporal.connection,
+      payloadCodecKeys,
+      scoreSearchAttribute: e.SCORE_SEARCH_ATTRIBUTE === 'true',
     },
+    codecServer: { token: e.CODEC_SERVER_TOKEN, corsOrigins: e.CODEC_CORS_ORIGINS, openToLoopback: false },
     databaseUrl: e.DATABASE_URL,
     smtpUrl: e.SMTP_URL,
     mail: { from: e.MAIL_FROM, alertEmail: e.ALERT_EMAIL },
@@ -256,6 +289,18 @@ function temporalConnection(env: Record<string, string | undefined>): { address?
   };
 }
 
+/** The codec keys from the variable or the file it names (a mounted secret); errors name the variable, never a key. */
+function codecKeys(text: string | undefined, file: string | undefined): CodecKey[] | undefined {
+  if (text !== undefined && file !== undefined) throw new ConfigError(['PAYLOAD_CODEC_KEYS / PAYLOAD_CODEC_KEYS_FILE: set one, not both']);
+  const variable = file === undefined ? 'PAYLOAD_CODEC_KEYS' : 'PAYLOAD_CODEC_KEYS_FILE';
+  try {
+    if (file !== undefined) return parseCodecKeys(readFileSync(file, 'utf8'));
+    return text === undefined ? undefined : parseCodecKeys(text);
+  } catch (error) {
+    throw new ConfigError([`${variable}: ${(error as Error).message}`]);
+  }
+}
+
 /** The Temporal settings of one profile of a profile file (`npm run cluster` writes one), read as `loadConfig` reads TEMPORAL_CONFIG_FILE. */
 export function temporalProfile(file: string, profile: string): { address?: string; namespace: string; connection: TemporalConnection } {
   return temporalConnection({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: profile });
@@ -290,6 +335,7 @@ export function assertStrongSecrets(config: Config): void {
   config.singlekey.webhookSecrets.forEach((secret, i) => check(`SINGLEKEY_WEBHOOK_SECRETS (secret ${i + 1})`, secret));
   check('SINGLEKEY_HANDSHAKE_TOKEN', config.singlekey.handshakeToken);
   check('REPORT_LINK_SECRET', config.reportLinks.secret);
+  check('CODEC_SERVER_TOKEN', config.codecServer.token);
   if (problems.length > 0) throw new ConfigError(problems);
 }
 

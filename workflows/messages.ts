@@ -204,6 +204,8 @@ export interface ScreeningWorkflowInput {
   carried?: CarriedState;
   /** Set only when a late delivery reopens an ended screening: the facts the read model last showed. */
   reopened?: ScreeningSnapshot;
+  /** The score is credit data: a search attribute (visible to anyone who can list workflows) only when SCORE_SEARCH_ATTRIBUTE asks for it. */
+  publishScore?: boolean;
 }
 
 export const screeningEventSignal = defineSignal<[ScreeningEvent]>('screeningEvent');

@@ -6,21 +6,20 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { type DeliveryLogEntry, type ScreeningEvent, type ScreeningSnapshot, searchAttributes } from './messages';
 import { type ScreeningState, statusOf } from './screening-machine';
 
-export function searchAttributesOf(screening: ScreeningSnapshot): SearchAttributeUpdatePair[] {
+export function searchAttributesOf(screening: ScreeningSnapshot, publishScore = false): SearchAttributeUpdatePair[] {
   const { status, externalCustomerId, externalTenantId, score } = screening;
   return [
     { key: searchAttributes.status, value: status },
     ...(externalCustomerId ? [{ key: searchAttributes.externalCustomerId, value: externalCustomerId }] : []),
     ...(externalTenantId ? [{ key: searchAttributes.externalTenantId, value: externalTenantId }] : []),
-    ...(score !== undefined ? [{ key: searchAttributes.singleKeyScore, value: score }] : []),
+    ...(publishScore && score !== undefined ? [{ key: searchAttributes.singleKeyScore, value: score }] : []),
   ];
 }
 
-/** The Web UI's "current details": status, score, last event, counts. */
+/** The Web UI's "current details": status, last event, counts; nothing personal and no credit data. */
 export function detailsOf(state: ScreeningState): string {
-  const score = state.score !== undefined ? ` · score ${state.score}` : '';
   const counts = `${state.timeline.length} events, ${state.duplicatesIgnored} duplicates ignored`;
-  return `**${statusOf(state)}**${score} · last: ${state.timeline.at(-1)?.type ?? '-'} · ${counts}`;
+  return `**${statusOf(state)}** · last: ${state.timeline.at(-1)?.type ?? '-'} · ${counts}`;
 }
 
 export function deliveryLogEntryOf(event: ScreeningEvent, duplicate: boolean): DeliveryLogEntry {

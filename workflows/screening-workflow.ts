@@ -88,7 +88,7 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
 
   function publish(cause?: MachineInput): void {
     const screening = snapshotOf(state);
-    upsertSearchAttributes(searchAttributesOf(screening));
+    upsertSearchAttributes(searchAttributesOf(screening, input.publishScore === true));
     const { status, version } = screening;
     log.info('screening changed', { status, version, input: cause?.kind === 'delivery' ? cause.event.type : cause?.kind });
     track(bookkeeping.recordScreening(screening).catch(() => queue.push({ kind: 'bookkeeping_failed', what: `read_model:v${version}` })));

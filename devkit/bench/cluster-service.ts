@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, temporalProfile } from '../../src/config';
 import { createDb } from '../../src/db/connection';
 import { connectClient } from '../../src/temporal/connect';
+import { devCodecKeys } from '../embedded/dev-secret';
 import { createScreeningSignaler } from '../../src/temporal/screening-signaler';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/messages';
 import { CLUSTER_PROFILE } from '../cluster/stack';
@@ -63,7 +64,7 @@ export async function startBenchCluster(tokens: string): Promise<BenchService> {
       if (cluster.exitCode !== null || Date.now() > deadline) throw new Error(`npm run cluster did not become ready:\n${output}`);
     }
     const profile = temporalProfile(path.join(dataDir, 'cluster', 'temporal.toml'), CLUSTER_PROFILE);
-    const client = await connectClient(profile.address!, profile.namespace, profile.connection);
+    const client = await connectClient(profile.address!, profile.namespace, profile.connection, devCodecKeys(dataDir));
     cleanups.push(() => client.connection.close());
     const db = createDb(urlFor(postgresPort), 4);
     cleanups.push(() => db.destroy());

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { createDb, type Db } from '../../src/db/connection';
 import { connectClient } from '../../src/temporal/connect';
+import { devCodecKeys } from '../embedded/dev-secret';
 import { createScreeningSignaler, type ScreeningSignaler } from '../../src/temporal/screening-signaler';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/messages';
 import { freeServicePorts, startServiceProcess } from '../embedded/service-process';
@@ -67,7 +68,7 @@ export async function startBenchService(options: BenchOptions): Promise<BenchSer
     const secret = readFileSync(path.join(dataDir, 'webhook-secret'), 'utf8').trim();
     const db = createDb(urlFor(ports.postgres), 4);
     cleanups.push(() => db.destroy());
-    const client = await connectClient(`127.0.0.1:${ports.temporal}`, 'default');
+    const client = await connectClient(`127.0.0.1:${ports.temporal}`, 'default', {}, devCodecKeys(dataDir));
     cleanups.push(() => client.connection.close());
     return {
       api: `http://127.0.0.1:${ports.api}`,

@@ -7,6 +7,7 @@ import { createDb, type Db, migrateLatest } from '../../src/db/connection';
 import { createLogger } from '../../src/logger';
 import type { Client } from '@temporalio/client';
 import { connectClient } from '../../src/temporal/connect';
+import { formatCodecKeys, newCodecKeyLine, parseCodecKeys } from '../../src/temporal/payload-codec';
 import { freePort } from '../embedded/free-port';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../embedded/postgres';
 import { type DevServer, startTemporalDevServer } from '../embedded/temporal-dev-server';
@@ -88,7 +89,8 @@ export async function startChaosStack(options: { say: (line: string) => void }):
     const db = createDb(databaseUrl, 4, createLogger({ logLevel: 'silent' }));
     cleanups.push(() => db.destroy());
     await migrateLatest(db);
-    const client = await connectClient(`127.0.0.1:${temporalPort}`, 'default');
+    const codecKeys = parseCodecKeys(newCodecKeyLine());
+    const client = await connectClient(`127.0.0.1:${temporalPort}`, 'default', {}, codecKeys);
     cleanups.push(() => client.connection.close());
 
     const env = {
@@ -103,6 +105,7 @@ export async function startChaosStack(options: { say: (line: string) => void }):
       SINGLEKEY_WEBHOOK_SECRETS: CHAOS_WEBHOOK_SECRET,
       REPORT_LINK_SECRET: `rls_chaos_${randomBytes(24).toString('hex')}`,
       ALERT_EMAIL: 'team@chaos.test',
+      PAYLOAD_CODEC_KEYS: formatCodecKeys(codecKeys),
     };
     const apiProcesses = apiPorts.map((port, i) =>
       supervise({

@@ -15,7 +15,8 @@ import type { Logger } from '../../src/logger';
 import type { Shutdown } from '../../src/shutdown';
 import { connectClient } from '../../src/temporal/connect';
 import { prepareNamespace } from '../../src/temporal/search-attributes';
-import { loadOrCreateDevSecret } from '../embedded/dev-secret';
+import { loadOrCreateCodecKeys, loadOrCreateDevSecret } from '../embedded/dev-secret';
+import { formatCodecKeys } from '../../src/temporal/payload-codec';
 import { liveOwner } from '../embedded/managed-process';
 import { startEmbeddedPostgres } from '../embedded/postgres';
 import { assertPostgresMayEnter } from '../embedded/postgres-access';
@@ -104,6 +105,7 @@ export async function startClusterStack(config: Config, logger: Logger, shutdown
   useDevWebhookCredentials(config);
   config.reportLinks.secret ??= loadOrCreateDevSecret(dataDir, 'report-link-secret', 'rls_dev_').secret;
   assertStrongSecrets(config);
+  config.temporal.payloadCodecKeys ??= loadOrCreateCodecKeys(dataDir).keys;
   const sink = await startSmtpSink({ folder: path.join(dataDir, 'mail'), port: config.embedded.smtpPort });
   shutdown.add('mail sink', sink.stop);
   // SingleKey: the configured API (the benchmark's own stand-in, or the real sandbox), else a local stand-in as with npm start.
@@ -117,7 +119,9 @@ export async function startClusterStack(config: Config, logger: Logger, shutdown
   // The processes get this process's settings (lifecycle durations, mail sender, ...), with the cluster's
   // connections in place of any other: a TEMPORAL_ADDRESS here would override their profile.
   const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(TEMPORAL_(?!TASK_QUEUE|RETENTION)|PORT$|HOST$|DATABASE_URL$|SMTP_URL$|SINGLEKEY_)/.test(name)),
+    Object.entries(process.env).filter(
+      ([name]) => !/^(TEMPORAL_(?!TASK_QUEUE|RETENTION)|PORT$|HOST$|DATABASE_URL$|SMTP_URL$|SINGLEKEY_|PAYLOAD_CODEC_KEYS)/.test(name),
+    ),
   );
   const env: Record<string, string | undefined> = {
     ...inherited,
@@ -132,6 +136,7 @@ export async function startClusterStack(config: Config, logger: Logger, shutdown
     SINGLEKEY_WEBHOOK_SECRETS: config.singlekey.webhookSecrets.join(','),
     SINGLEKEY_HANDSHAKE_TOKEN: config.singlekey.handshakeToken,
     REPORT_LINK_SECRET: config.reportLinks.secret,
+    PAYLOAD_CODEC_KEYS: formatCodecKeys(config.temporal.payloadCodecKeys),
     PUBLIC_BASE_URL: config.reportLinks.publicBaseUrl,
   };
   const apiPorts = [config.http.port, config.http.port + 1];

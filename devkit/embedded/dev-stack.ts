@@ -9,7 +9,7 @@ import { assertStrongSecrets, assertWebhookAuthConfigured, type Config } from '.
 import type { Logger } from '../../src/logger';
 import type { Shutdown } from '../../src/shutdown';
 import { requireBinary } from '../temporal-binaries';
-import { loadOrCreateDevSecret } from './dev-secret';
+import { loadOrCreateCodecKeys, loadOrCreateDevSecret } from './dev-secret';
 import { startEmbeddedPostgres } from './postgres';
 import { assertPostgresMayEnter } from './postgres-access';
 import { startEmbeddedSingleKey, useDevWebhookCredentials } from './singlekey-stand-in';
@@ -36,6 +36,15 @@ export async function startDevStack(config: Config, logger: Logger, shutdown: Sh
   assertWebhookAuthConfigured(config);
   config.reportLinks.secret ??= loadOrCreateDevSecret(dataDir, 'report-link-secret', 'rls_dev_').secret;
   assertStrongSecrets(config);
+  // The embedded Web UI, in a browser on this machine, reads decoded payloads without a token.
+  config.codecServer.openToLoopback = true;
+  const uiOrigins = [`http://localhost:${config.embedded.temporalUiPort}`, `http://127.0.0.1:${config.embedded.temporalUiPort}`];
+  config.codecServer.corsOrigins = [...new Set([...config.codecServer.corsOrigins, ...uiOrigins])];
+  if (!config.temporal.payloadCodecKeys) {
+    const codec = loadOrCreateCodecKeys(dataDir);
+    config.temporal.payloadCodecKeys = codec.keys;
+    summary.push(['Payload key', `${codec.keys[0]!.id}  (development; payloads are encrypted in Temporal; kept in ${codec.file})`]);
+  }
 
   const [temporalAddress, databaseUrl] = await startSideBySide([
     async (signal) => config.temporal.address ?? startDevTemporal(config, logger, shutdown, summary, signal),
@@ -77,6 +86,8 @@ async function startDevTemporal(config: Config, logger: Logger, shutdown: Shutdo
     port: config.embedded.temporalPort,
     uiPort: config.embedded.temporalUiPort,
     namespace: config.temporal.namespace,
+    // The Web UI decodes through the service's codec server (payloads are encrypted in Temporal).
+    extraArgs: ['--ui-codec-endpoint', `http://localhost:${config.http.port}/codec`],
     signal,
   });
   shutdown.add('Temporal dev server', server.stop);

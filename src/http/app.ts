@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics';
 import type { ScreeningSignaler } from '../temporal/screening-signaler';
 import { HttpError } from './errors';
 import { registerReportRoute } from './report-route';
+import { type CodecServerOptions, registerCodecRoutes } from './codec-route';
 import { registerWebhookRoute } from './webhook-route';
 import { safeEqual } from '../webhook/authenticate';
 import type { Db } from '../db/connection';
@@ -23,6 +24,8 @@ export interface AppDeps {
   deliveryLog?: (records: DeliveryLogEntry[]) => Promise<void>;
   /** Serves archived report PDFs behind signed links when given. */
   reports?: { db: Db; secret: string };
+  /** Serves Temporal's codec server protocol under /codec when given. */
+  codec?: CodecServerOptions;
   /** Named dependency checks for `/readyz`; each rejects when its dependency is unreachable. */
   readinessChecks: Record<string, () => Promise<void>>;
 }
@@ -57,6 +60,7 @@ export function createApp(deps: AppDeps): Koa {
   });
 
   const router = new Router();
+  if (deps.codec) registerCodecRoutes(router, deps.codec);
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });

@@ -10,6 +10,7 @@ import type { Logger } from '../logger';
 import { pingTemporal } from '../temporal/connect';
 import { endedScreening } from '../db/read-model';
 import { createScreeningSignaler } from '../temporal/screening-signaler';
+import { EncryptionCodec } from '../temporal/payload-codec';
 
 export interface RunningApi {
   server: Server;
@@ -27,6 +28,7 @@ export async function startApi(opts: {
   extraMetrics?: (() => Promise<string>)[];
 }): Promise<RunningApi> {
   const { config, client, db, logger } = opts;
+  const codecKeys = config.temporal.payloadCodecKeys;
   const metrics = createMetrics();
   const stuckAfterMs = msToNumber(config.lifecycle.completionSla) + 3_600_000;
   registerReadModelGauges(metrics, {
@@ -48,6 +50,7 @@ export async function startApi(opts: {
     signaler: createScreeningSignaler(client, {
       taskQueue: config.temporal.taskQueue,
       lifecycle: config.lifecycle,
+      publishScore: config.temporal.scoreSearchAttribute,
       endedScreening: (purchaseToken) => endedScreening(db, purchaseToken),
     }),
     metrics,
@@ -55,6 +58,7 @@ export async function startApi(opts: {
     deliveryLog: (records) => appendDeliveryLog(db, records),
     reports: config.reportLinks.secret ? { db, secret: config.reportLinks.secret } : undefined,
     readinessChecks: { temporal: () => pingTemporal(client), postgres: () => pingDb(db) },
+    codec: codecKeys ? { codec: new EncryptionCodec(codecKeys), ...config.codecServer } : undefined,
   });
   const server = createServer(app.callback());
   // SingleKey waits up to 30 s; a slow client must not hold a socket much longer than that.

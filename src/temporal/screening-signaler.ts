@@ -25,6 +25,8 @@ export interface ScreeningSignaler {
 export interface SignalerOptions {
   taskQueue: string;
   lifecycle: LifecycleDurations;
+  /** SCORE_SEARCH_ATTRIBUTE: the score as a search attribute too. */
+  publishScore?: boolean;
   /**
    * Bounds the whole hand-over (the client retries transient gRPC failures inside it); it must stay
    * well under SingleKey's 30 s so the caller can still answer 503 in time.
@@ -47,7 +49,14 @@ export function createScreeningSignaler(client: Client, options: SignalerOptions
       client.workflow.signalWithStart(workflowType, {
         workflowId: workflowIdFor(event.purchaseToken),
         taskQueue: options.taskQueue,
-        args: [{ purchaseToken: event.purchaseToken, lifecycle: options.lifecycle, ...(reopened ? { reopened } : {}) }],
+        args: [
+          {
+            purchaseToken: event.purchaseToken,
+            lifecycle: options.lifecycle,
+            ...(reopened ? { reopened } : {}),
+            ...(options.publishScore ? { publishScore: true } : {}),
+          },
+        ],
         signal: screeningEventSignal,
         signalArgs: [event],
         workflowIdReusePolicy: reuse,

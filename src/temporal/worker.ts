@@ -9,6 +9,7 @@ import { createSingleKeyClient } from '../singlekey/client';
 import { purchaseTokenOf } from '../../workflows/messages';
 import type { Transporter } from 'nodemailer';
 import { workflowCode } from './workflow-bundle';
+import { dataConverterFor } from './payload-codec';
 
 export interface RunningWorker {
   /** Resolves when the worker has stopped (after `stop()` or on a fatal error). */
@@ -64,6 +65,7 @@ export async function startWorker(opts: { config: Config; address: string; db: D
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...workflowCode(config.temporal.workflowBundle),
+    dataConverter: dataConverterFor(config.temporal.payloadCodecKeys),
     activities: createActivities({
       db,
       mailer,

@@ -159,12 +159,17 @@ describe('the service on embedded defaults (end to end)', function () {
     // The CLI prints empty lists as null.
     let view: { status: string; duplicatesIgnored: number; effects: { pending: string[] | null } } | undefined;
     for (let attempt = 0; attempt < 100; attempt += 1) {
-      view = JSON.parse((await temporal('workflow', 'query', '--workflow-id', id, '--type', 'status')).stdout).queryResult[0];
+      // Payloads are encrypted in Temporal: the CLI reads them through the service's codec server.
+      const codec = ['--codec-endpoint', `http://127.0.0.1:${ports.api}/codec`];
+      view = JSON.parse((await temporal('workflow', 'query', '--workflow-id', id, '--type', 'status', ...codec)).stdout).queryResult[0];
       if (view?.duplicatesIgnored === 3 && !view.effects.pending?.length) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     assert.equal(view?.status, 'completed');
-    assert.match((await temporal('workflow', 'list', '--query', `ScreeningStatus="completed" AND SingleKeyScore=728`)).stdout, new RegExp(id));
+    const withoutCodec = (await temporal('workflow', 'show', '--workflow-id', id)).stdout;
+    assert.match(withoutCodec, /YmluYXJ5L2VuY3J5cHRlZA==|binary\/encrypted/, 'without the codec server the history holds ciphertext');
+    assert.doesNotMatch(withoutCodec, /landlord-e2e@example\.test/);
+    assert.match((await temporal('workflow', 'list', '--query', `ScreeningStatus="completed" AND WorkflowId="${id}"`)).stdout, new RegExp(id));
     const { rows } = await sql(
       'select status, singlekey_score, submitted_at is not null and completed_at is not null as timed from screenings where purchase_token = $1',
       [lifecycleToken],

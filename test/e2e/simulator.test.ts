@@ -139,6 +139,20 @@ describe('npm run simulate against the started service (end to end)', function (
     assert.equal(await readModelStatus(tokenIn(known.output)), 'completed');
   });
 
+  it("leaves none of the tenant's or landlord's names, e-mails, phone numbers or address readable in Temporal's database", async () => {
+    // Every scenario above has run: the dev server's SQLite file and its write-ahead log hold their histories.
+    const folder = path.join(dataDir, 'temporal');
+    const files = readdirSync(folder).filter((file) => file.startsWith('temporal.sqlite'));
+    const bytes = Buffer.concat(files.map((file) => readFileSync(path.join(folder, file))));
+    assert.ok(bytes.length > 100_000, `${files.join(', ')}: ${bytes.length} bytes`);
+    // A token of this run is there (the search is looking at the right data) ...
+    assert.ok(bytes.includes(Buffer.from('landlord-demo')), 'the external customer id, an identifier, is there');
+    // ... and no personal value (payloads are stored as protobuf bytes: a clear-text value would show as is).
+    for (const value of ['Tomas', 'Lena', 'landlord-demo@example.test', '@example.test', '555 0142', '555 0187', '12 Demo Street']) {
+      assert.equal(bytes.includes(Buffer.from(value)), false, `${value} is readable in Temporal's database`);
+    }
+  });
+
   it('refuses a scenario its format cannot tell, naming the reason (exit 2)', async () => {
     const { code, output } = await runScript('cli/simulate.ts', ['failed', '--format', 'portal']);
     assert.equal(code, 2);

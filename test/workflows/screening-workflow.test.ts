@@ -142,8 +142,19 @@ describe('screeningWorkflow (time-skipping)', function () {
     await signaler.signal(event(token, 'screening.completed', { format: 'portal', sourceEvent: 'Report Complete' }));
     const view = await settled(token, (v) => v.status === 'completed' && v.score !== undefined);
     assert.equal(view.score, 733);
+    // The score is credit data: not a search attribute unless SCORE_SEARCH_ATTRIBUTE asks for it.
     const described = await handleOf(token).describe();
-    assert.deepEqual(described.typedSearchAttributes.get(searchAttributes.singleKeyScore), 733);
+    assert.equal(described.typedSearchAttributes.get(searchAttributes.singleKeyScore), undefined);
+  });
+
+  it('publishes the score as a search attribute when the operator setting asks for it', async () => {
+    const token = uniqueToken();
+    worker.singlekey.ready(token, 733);
+    const publishing = createScreeningSignaler(env.client, { taskQueue, lifecycle, publishScore: true });
+    await publishing.signal(event(token, 'screening.completed', { format: 'portal', sourceEvent: 'Report Complete' }));
+    await settled(token, (v) => v.status === 'completed' && v.score !== undefined);
+    const described = await handleOf(token).describe();
+    assert.equal(described.typedSearchAttributes.get(searchAttributes.singleKeyScore), 733);
   });
 
   it('absorbs redeliveries during the dedupe window and acknowledges later ones as late', async () => {
