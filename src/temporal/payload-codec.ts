@@ -10,6 +10,8 @@ export interface CodecKey {
 }
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
+/** The module exporting the service's failure converter (failure-converter.ts). */
+export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
 export const KEY_ID_METADATA = 'encryption-key-id';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -60,9 +62,14 @@ export class EncryptionCodec implements PayloadCodec {
   }
 }
 
-/** The data converter of every client and worker: the default payload converter behind the codec, or nothing extra without keys. */
+/**
+ * The data converter of every client and worker: the default payload converter behind the codec,
+ * or nothing extra without keys. Failure messages and stack traces go through the codec too: an
+ * SMTP refusal quotes the recipient's address, and a failure is stored in the history like a payload.
+ */
 export function dataConverterFor(keys: readonly CodecKey[] | undefined): DataConverter | undefined {
-  return keys && keys.length > 0 ? { payloadCodecs: [new EncryptionCodec(keys)] } : undefined;
+  if (!keys || keys.length === 0) return undefined;
+  return { payloadCodecs: [new EncryptionCodec(keys)], failureConverterPath: FAILURE_CONVERTER_PATH };
 }
 
 /** Parses `id:base64key,id:base64key` (the first encrypts); throws naming what is wrong, never a key. */

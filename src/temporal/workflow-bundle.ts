@@ -2,6 +2,7 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../config';
+import { FAILURE_CONVERTER_PATH } from './payload-codec';
 
 /** Every workflow the worker registers is an export of workflows/index.ts. */
 const workflowsPath = require.resolve('../../workflows');
@@ -14,7 +15,8 @@ const workflowsPath = require.resolve('../../workflows');
  */
 export async function writeWorkflowBundle(file: string): Promise<{ file: string; bytes: number }> {
   // WARN: webpack's statistics would otherwise fill the build log on every image build.
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  // With the service's failure converter, as a worker bundling at start would use with codec keys.
+  const { code } = await bundleWorkflowCode({ workflowsPath, failureConverterPath: FAILURE_CONVERTER_PATH, logger: new DefaultLogger('WARN') });
   mkdirSync(path.dirname(file), { recursive: true });
   // Renamed into place: an interrupted build never leaves a truncated bundle for a worker to load.
   writeFileSync(`${file}.partial`, code);
