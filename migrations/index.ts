@@ -3,6 +3,7 @@ import * as screenings from './20261129_001_screenings';
 import * as lifecycle from './20261129_002_lifecycle';
 import * as ledgers from './20261129_003_ledgers';
 import * as sendClaims from './20261130_004_send_claims';
+import * as erasure from './20261130_005_erasure';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list works under tsx,
@@ -13,6 +14,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129_002_lifecycle': lifecycle,
   '20261129_003_ledgers': ledgers,
   '20261130_004_send_claims': sendClaims,
+  '20261130_005_erasure': erasure,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

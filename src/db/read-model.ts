@@ -35,7 +35,8 @@ export async function recordScreening(db: Db, s: ScreeningSnapshot): Promise<voi
     failure_recoverable: s.failure?.recoverable ?? null,
     updated_at: db.fn.now(),
   };
-  await db('screenings').insert(row).onConflict('purchase_token').merge().where('screenings.version', '<', s.version);
+  // An erased screening keeps its ids, status and times; nothing personal is written back into it.
+  await db('screenings').insert(row).onConflict('purchase_token').merge().where('screenings.version', '<', s.version).whereNull('screenings.erased_at');
 }
 
 /** A read-model row, as `recordScreening` writes it. */
@@ -61,14 +62,17 @@ export async function readModelStatus(db: Db, purchaseToken: string): Promise<Sc
   return row?.status;
 }
 
+/** A screening the read model shows as ended: in a final status, or erased (`npm run erase`, whatever its status). */
+export type EndedScreening = ScreeningSnapshot & { erased?: true };
+
 /**
  * The screening as the read model last saw it, when that is a final status (`screenings` is written
- * by the workflow); undefined while it is open or unknown. Used once Temporal may no longer hold the
- * screening's history.
+ * by the workflow) or its personal data was erased; undefined while it is open or unknown. Used once
+ * Temporal may no longer hold the screening's history.
  */
-export async function endedScreening(db: Db, purchaseToken: string): Promise<ScreeningSnapshot | undefined> {
-  const row = (await db('screenings').where({ purchase_token: purchaseToken }).first()) as ScreeningRow | undefined;
-  if (!row || !finalStatuses.includes(row.status)) return undefined;
+export async function endedScreening(db: Db, purchaseToken: string): Promise<EndedScreening | undefined> {
+  const row = (await db('screenings').where({ purchase_token: purchaseToken }).first()) as (ScreeningRow & { erased_at: Date | null }) | undefined;
+  if (!row || (!finalStatuses.includes(row.status) && !row.erased_at)) return undefined;
   const moments = Object.fromEntries(Object.entries(momentColumns).flatMap(([moment, column]) => (row[column] ? [[moment, row[column].toISOString()]] : [])));
   return {
     purchaseToken: row.purchase_token,
@@ -87,5 +91,6 @@ export async function endedScreening(db: Db, purchaseToken: string): Promise<Scr
         ? { reason: row.failure_reason ?? undefined, recoverable: row.failure_recoverable ?? false }
         : undefined,
     moments,
+    ...(row.erased_at ? { erased: true as const } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
 import type { Db } from '../db/connection';
+import { isErased } from '../db/erasure';
 import { verifyReportLink } from '../reports/report-link';
 import { HttpError } from './errors';
 
@@ -13,6 +14,7 @@ export function registerReportRoute(router: Router, deps: { db: Db; secret: stri
     const check = verifyReportLink({ purchaseToken, expires: str(ctx.query.expires), sig: str(ctx.query.sig), secret: deps.secret });
     if (check === 'invalid') throw new HttpError(403, 'invalid_link', 'this report link is not valid');
     if (check === 'expired') throw new HttpError(410, 'link_expired', 'this report link has expired; ask for a new one');
+    if (await isErased(deps.db, purchaseToken)) throw new HttpError(410, 'erased', 'this report was erased');
     const row = await deps.db('reports').where({ purchase_token: purchaseToken, scope: 'full' }).whereNotNull('pdf').first('pdf');
     if (!row) throw new HttpError(404, 'report_not_archived', 'the report is not archived yet');
     ctx.type = 'application/pdf';

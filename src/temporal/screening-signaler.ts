@@ -38,7 +38,7 @@ export interface SignalerOptions {
    * keeps a late delivery from starting the screening over, and lets one that changes the outcome
    * (a completion after expiry) reopen it. A failing lookup counts as "not ended".
    */
-  endedScreening?: (purchaseToken: string) => Promise<ScreeningSnapshot | undefined>;
+  endedScreening?: (purchaseToken: string) => Promise<(ScreeningSnapshot & { erased?: true }) | undefined>;
 }
 
 export function createScreeningSignaler(client: Client, options: SignalerOptions): ScreeningSignaler {
@@ -67,6 +67,8 @@ export function createScreeningSignaler(client: Client, options: SignalerOptions
     async signal(event) {
       const workflowId = workflowIdFor(event.purchaseToken);
       const ended = await options.endedScreening?.(event.purchaseToken).catch(() => undefined);
+      // Erased (withdrawn consent): acknowledged and logged, and nothing starts or keeps personal data again.
+      if (ended?.erased) return { outcome: 'late', workflowId };
       if (ended) {
         // Ended: a run still open for its dedupe window takes the delivery; otherwise nothing starts
         // again, unless the delivery changes the outcome.

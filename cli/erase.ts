@@ -1,0 +1,53 @@
+/**
+ * `npm run erase -- <purchase_token> [...]`: erases one screening's personal data at once (withdrawn
+ * consent): every workflow run of it is deleted from Temporal first (so no run writes the read model
+ * again), then its contacts, score and recommendation, archived reports and send-ledger recipients
+ * leave PostgreSQL; its report link answers 410 from then on. Idempotent: run again, it reports that
+ * nothing was left. Reaches Temporal through TEMPORAL_ADDRESS (and the TLS settings), a running
+ * `npm run cluster`, or `npm start`'s dev server; PostgreSQL through DATABASE_URL or DATA_DIR's.
+ */
+import { createDb } from '../src/db/connection';
+import { erasePersonalData } from '../src/db/erasure';
+import { runEntrypoint, SetupError, UsageError } from '../src/entrypoint';
+import { temporalProfile } from '../src/config';
+import { connectClient, pingTemporal } from '../src/temporal/connect';
+import { deleteExecutions } from '../src/temporal/delete-executions';
+import { CLUSTER_PROFILE, runningCluster } from '../devkit/cluster/stack';
+import { toolDatabaseUrl } from '../devkit/embedded/tool-database';
+
+runEntrypoint(
+  async (config, logger, shutdown) => {
+    const tokens = process.argv.slice(2).filter((arg) => arg.trim() !== '');
+    if (tokens.length === 0 || tokens.some((token) => !/^[A-Za-z0-9_.-]{1,128}$/.test(token))) {
+      throw new UsageError('usage: npm run erase -- <purchase_token> [<purchase_token> ...]');
+    }
+    const cluster = config.temporal.address ? undefined : runningCluster(config.embedded.dataDir);
+    const temporal = cluster
+      ? temporalProfile(cluster.profileFile, CLUSTER_PROFILE)
+      : {
+          address: config.temporal.address ?? `127.0.0.1:${config.embedded.temporalPort}`,
+          namespace: config.temporal.namespace,
+          connection: config.temporal.connection,
+        };
+    const client = await connectClient(temporal.address!, temporal.namespace, temporal.connection);
+    shutdown.add('Temporal client', () => client.connection.close());
+    await pingTemporal(client, 5_000).catch((error: unknown) => {
+      throw new SetupError(`Temporal at ${temporal.address} did not answer (${(error as Error).message}): start the service, or set TEMPORAL_ADDRESS`);
+    });
+    const db = createDb(await toolDatabaseUrl(config, shutdown), 1, logger);
+    shutdown.add('database pool', () => db.destroy());
+    for (const token of tokens) {
+      const runs = await deleteExecutions(client, token);
+      const rows = await erasePersonalData(db, token);
+      const removed = [
+        runs > 0 && `Temporal: ${runs} workflow run(s) deleted`,
+        rows.readModel && 'read model: contacts, score and recommendation removed',
+        rows.reports > 0 && `reports: ${rows.reports} archived report(s) deleted`,
+        rows.notifications > 0 && `send ledger: ${rows.notifications} recipient(s) cleared`,
+      ].filter(Boolean);
+      console.log(`${token}: ${removed.length > 0 ? removed.join('; ') : 'nothing left to remove'}`);
+    }
+    await shutdown.run();
+  },
+  { tool: true },
+);

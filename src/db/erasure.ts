@@ -1,0 +1,45 @@
+import type { Db } from './connection';
+
+/** What one erasure removed from PostgreSQL. */
+export interface ErasedRows {
+  /** Whether the read model held personal fields of the screening (contacts, score, recommendation). */
+  readModel: boolean;
+  /** Archived reports deleted (JSON and PDF). */
+  reports: number;
+  /** Send-ledger rows whose recipient and last error were cleared. */
+  notifications: number;
+}
+
+/**
+ * Removes a screening's personal data from PostgreSQL in one transaction: the read model's
+ * contacts, score and recommendation (the row stays, with its ids, status and times, marked
+ * `erased_at`), the archived report JSON and PDF, and the send ledger's recipients and errors (an
+ * SMTP error can quote an address). Idempotent: a second call finds nothing and says so.
+ */
+export async function erasePersonalData(db: Db, purchaseToken: string): Promise<ErasedRows> {
+  return db.transaction(async (trx) => {
+    const readModel = await trx('screenings')
+      .where({ purchase_token: purchaseToken })
+      .andWhere((q) =>
+        q
+          .whereNotNull('tenant_email')
+          .orWhereNotNull('landlord_email')
+          .orWhereNotNull('singlekey_score')
+          .orWhereNotNull('recommendation')
+          .orWhereNull('erased_at'),
+      )
+      .update({ tenant_email: null, landlord_email: null, singlekey_score: null, recommendation: null, erased_at: trx.fn.now(), updated_at: trx.fn.now() });
+    const reports = await trx('reports').where({ purchase_token: purchaseToken }).delete();
+    const notifications = await trx('notifications')
+      .where({ purchase_token: purchaseToken })
+      .andWhere((q) => q.whereNotNull('recipient').orWhereNotNull('error'))
+      .update({ recipient: null, error: null, updated_at: trx.fn.now() });
+    return { readModel: readModel > 0, reports, notifications };
+  });
+}
+
+/** Whether the screening's personal data was erased (its report link then answers 410). */
+export async function isErased(db: Db, purchaseToken: string): Promise<boolean> {
+  const row = (await db('screenings').where({ purchase_token: purchaseToken }).first('erased_at')) as { erased_at: Date | null } | undefined;
+  return row?.erased_at != null;
+}
