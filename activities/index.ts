@@ -1,4 +1,8 @@
-import { activityInfo, log, metricMeter } from '@temporalio/activity';
+import { activityInfo, Context, log, metricMeter } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { msToNumber } from '@temporalio/common';
+import { erasePersonalData, screeningsEndedBefore } from '../src/db/erasure';
+import { deleteExecutions } from '../src/temporal/delete-executions';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../src/db/connection';
@@ -17,12 +21,14 @@ export interface ActivityDeps {
   mailer: Transporter;
   mail: { from: string; alertEmail: string };
   singlekey: SingleKeyClient;
+  /** Deletes erased screenings' workflow runs (the retention clean-up); without it that activity fails. */
+  client?: Client;
   /** Where the landlord's completion e-mail points for the archived PDF. */
   reportLinks: { publicBaseUrl: string; secret: string; ttlMs: number };
 }
 
 /** Builds the activities with their dependencies, so tests can pass real or fake ones. */
-export function createActivities({ db, mailer, mail, singlekey, reportLinks }: ActivityDeps) {
+export function createActivities({ db, mailer, mail, singlekey, reportLinks, client }: ActivityDeps) {
   const sender = { db, mailer, from: mail.from };
 
   async function landlordEmail(s: ScreeningSnapshot): Promise<string | undefined> {
@@ -70,6 +76,23 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks }: A
 
   return countFailures({
     /** Upserts the read model; a snapshot older than the stored one (smaller version) is ignored. */
+    /**
+     * One batch of the retention clean-up: the screenings that ended longer than `retention` ago
+     * lose their workflow runs in Temporal and their personal data in PostgreSQL, as `npm run erase`
+     * does for one. Returns the purchase tokens it erased.
+     */
+    async eraseEndedScreenings(input: { retention: string; limit: number }): Promise<string[]> {
+      if (!client) throw ApplicationFailure.create({ type: 'CleanupUnavailable', nonRetryable: true, message: 'this worker has no Temporal client' });
+      const tokens = await screeningsEndedBefore(db, new Date(Date.now() - msToNumber(input.retention)), input.limit);
+      for (const token of tokens) {
+        Context.current().heartbeat(token);
+        await deleteExecutions(client, token);
+        await erasePersonalData(db, token);
+      }
+      if (tokens.length > 0) log.info('personal data erased after retention', { screenings: tokens.length });
+      return tokens;
+    },
+
     async recordScreening(s: ScreeningSnapshot): Promise<void> {
       await recordScreening(db, s);
     },

@@ -12,6 +12,7 @@ import type { Logger } from '../src/logger';
 import { createMailer } from '../src/mail/mailer';
 import type { Shutdown } from '../src/shutdown';
 import { connectClient } from '../src/temporal/connect';
+import { ensureCleanupSchedule } from '../src/temporal/cleanup-schedule';
 import { startWorker } from '../src/temporal/worker';
 
 async function main(config: Config, logger: Logger, shutdown: Shutdown): Promise<void> {
@@ -31,6 +32,7 @@ async function main(config: Config, logger: Logger, shutdown: Shutdown): Promise
   shutdown.add('worker', worker.stop);
   const client = await connectClient(temporalAddress, config.temporal.namespace, config.temporal.connection, config.temporal.payloadCodecKeys);
   shutdown.add('Temporal client', () => client.connection.close());
+  await ensureCleanupSchedule(client, { taskQueue: config.temporal.taskQueue, retention: config.temporal.personalDataRetention });
   const workerMetrics = config.workerMetricsPort ? `http://127.0.0.1:${config.workerMetricsPort}/metrics` : undefined;
   const api = await startApi({
     config,

@@ -11,6 +11,7 @@ import { runEntrypoint } from '../src/entrypoint';
 import { connectClient } from '../src/temporal/connect';
 import { msToNumber } from '@temporalio/common';
 import { prepareNamespace } from '../src/temporal/search-attributes';
+import { CLEANUP_SCHEDULE_ID, ensureCleanupSchedule } from '../src/temporal/cleanup-schedule';
 
 runEntrypoint(
   async (config, logger, shutdown) => {
@@ -25,6 +26,9 @@ runEntrypoint(
       console.log(`namespace ${namespace}: ${prepared.namespace === 'created' ? 'created' : 'found'}, retention ${retention}`);
     }
     console.log(`search attributes: ${prepared.added.length ? `registered ${prepared.added.join(', ')}` : 'all present'}`);
+    const kept = config.temporal.personalDataRetention;
+    const schedule = await ensureCleanupSchedule(client, { taskQueue: config.temporal.taskQueue, retention: kept });
+    console.log(`schedule ${CLEANUP_SCHEDULE_ID}: ${schedule}, daily, erasing personal data ${kept} after a screening ends`);
     await shutdown.run();
   },
   { tool: true },

@@ -25,6 +25,7 @@ import { type LifecycleDurations, type ScreeningEvent, workflowIdFor } from '../
 
 const sent = async () => ({ outcome: 'sent' as const, messageId: '<recorded@history>' });
 const activities: Activities = {
+  eraseEndedScreenings: async () => [],
   recordScreening: async () => undefined,
   recordDeliveries: async () => undefined,
   notifyLandlord: sent,

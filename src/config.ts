@@ -68,6 +68,7 @@ const envSchema = z.object({
   WORKFLOW_BUNDLE: optionalText,
   PAYLOAD_CODEC_KEYS: optionalText,
   SCORE_SEARCH_ATTRIBUTE: z.enum(['true', 'false']).default('false'),
+  PERSONAL_DATA_RETENTION: duration.default('365d' as StringValue),
   CODEC_SERVER_TOKEN: optionalText,
   CODEC_CORS_ORIGINS: optionalText.transform((value) =>
     (value ?? '')
@@ -145,6 +146,8 @@ export interface Config {
     retention: StringValue;
     workflowBundle?: string;
     connection: TemporalConnection;
+    /** PERSONAL_DATA_RETENTION: how long a screening's personal data and archived reports are kept after it ends (the daily clean-up). */
+    personalDataRetention: StringValue;
     /** SCORE_SEARCH_ATTRIBUTE: also publish the credit score as the `SingleKeyScore` search attribute (off: it is credit data). */
     scoreSearchAttribute: boolean;
     /** Keys of the payload codec (PAYLOAD_CODEC_KEYS or PAYLOAD_CODEC_KEYS_FILE), the first encrypting; `npm start` generates one. */
@@ -230,6 +233,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       connection: temporal.connection,
       payloadCodecKeys,
       scoreSearchAttribute: e.SCORE_SEARCH_ATTRIBUTE === 'true',
+      personalDataRetention: e.PERSONAL_DATA_RETENTION,
     },
     codecServer: { token: e.CODEC_SERVER_TOKEN, corsOrigins: e.CODEC_CORS_ORIGINS, openToLoopback: false },
     databaseUrl: e.DATABASE_URL,

@@ -1,1 +1,2 @@
 export { screeningWorkflow } from './screening-workflow';
+export { personalDataCleanup } from './cleanup-workflow';

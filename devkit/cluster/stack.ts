@@ -15,6 +15,7 @@ import type { Logger } from '../../src/logger';
 import type { Shutdown } from '../../src/shutdown';
 import { connectClient } from '../../src/temporal/connect';
 import { prepareNamespace } from '../../src/temporal/search-attributes';
+import { ensureCleanupSchedule } from '../../src/temporal/cleanup-schedule';
 import { loadOrCreateCodecKeys, loadOrCreateDevSecret } from '../embedded/dev-secret';
 import { formatCodecKeys } from '../../src/temporal/payload-codec';
 import { liveOwner } from '../embedded/managed-process';
@@ -75,6 +76,7 @@ export async function startClusterStack(config: Config, logger: Logger, shutdown
   try {
     const prepared = await prepareNamespace(client.connection, namespace, msToNumber(retention));
     logger.info({ namespace, retention, created: prepared.namespace === 'created', added: prepared.added }, 'namespace ready');
+    await ensureCleanupSchedule(client, { taskQueue: config.temporal.taskQueue, retention: config.temporal.personalDataRetention });
   } finally {
     await client.connection.close();
   }

@@ -1,3 +1,4 @@
+import { finalStatuses } from '../../workflows/messages';
 import type { Db } from './connection';
 
 /** What one erasure removed from PostgreSQL. */
@@ -36,6 +37,22 @@ export async function erasePersonalData(db: Db, purchaseToken: string): Promise<
       .update({ recipient: null, error: null, updated_at: trx.fn.now() });
     return { readModel: readModel > 0, reports, notifications };
   });
+}
+
+/**
+ * Screenings that ended (final status) before `cutoff` and still hold personal data, oldest first:
+ * what the retention clean-up erases. A screening's end is its completion, failure or expiry time,
+ * else its last read-model write.
+ */
+export async function screeningsEndedBefore(db: Db, cutoff: Date, limit: number): Promise<string[]> {
+  const endedAt = db.raw('coalesce(completed_at, failed_at, expired_at, updated_at)');
+  return db('screenings')
+    .whereIn('status', finalStatuses)
+    .whereNull('erased_at')
+    .where(endedAt, '<', cutoff)
+    .orderBy(endedAt)
+    .limit(limit)
+    .pluck('purchase_token');
 }
 
 /** Whether the screening's personal data was erased (its report link then answers 410). */

@@ -10,6 +10,7 @@ import { purchaseTokenOf } from '../../workflows/messages';
 import type { Transporter } from 'nodemailer';
 import { workflowCode } from './workflow-bundle';
 import { dataConverterFor } from './payload-codec';
+import { connectClient } from './connect';
 
 export interface RunningWorker {
   /** Resolves when the worker has stopped (after `stop()` or on a fatal error). */
@@ -60,6 +61,8 @@ export async function startWorker(opts: { config: Config; address: string; db: D
   const { config, db, mailer, logger } = opts;
   installRuntime(logger, config.workerMetricsPort);
   const connection = await NativeConnection.connect({ ...config.temporal.connection, address: opts.address });
+  // The retention clean-up deletes workflow runs: a client of its own, on the same settings.
+  const client = await connectClient(opts.address, config.temporal.namespace, config.temporal.connection, config.temporal.payloadCodecKeys);
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -69,6 +72,7 @@ export async function startWorker(opts: { config: Config; address: string; db: D
     activities: createActivities({
       db,
       mailer,
+      client,
       mail: config.mail,
       singlekey: createSingleKeyClient({
         apiUrl: config.singlekey.apiUrl ?? SINGLEKEY_SANDBOX_URL,
@@ -85,7 +89,7 @@ export async function startWorker(opts: { config: Config; address: string; db: D
     }),
     shutdownGraceTime: '20 seconds',
   });
-  const done = worker.run().finally(() => connection.close());
+  const done = worker.run().finally(() => Promise.all([connection.close(), client.connection.close()]));
   done.catch((error: unknown) => logger.error({ err: error }, 'worker stopped with an error'));
   logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker started');
   return {

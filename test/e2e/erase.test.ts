@@ -13,6 +13,7 @@ import { signReportLink } from '../../src/reports/report-link';
 import { endedScreening } from '../../src/db/read-model';
 import { connectClient } from '../../src/temporal/connect';
 import { createScreeningSignaler } from '../../src/temporal/screening-signaler';
+import { CLEANUP_SCHEDULE_ID, ensureCleanupSchedule } from '../../src/temporal/cleanup-schedule';
 import { type ScreeningEvent, statusQuery, workflowIdFor } from '../../workflows/messages';
 import { TEST_WEBHOOK_SECRET, testEnvironment } from '../support/environment';
 import { eventually, startScreeningWorker, TEST_REPORT_LINKS } from '../support/screening-worker';
@@ -37,7 +38,7 @@ describe('npm run erase', function () {
     const env = testEnvironment();
     connection = await NativeConnection.connect({ address: env.temporalAddress });
     client = await connectClient(env.temporalAddress, 'default');
-    worker = await startScreeningWorker(connection, taskQueue);
+    worker = await startScreeningWorker(connection, taskQueue, { client });
     signaler = createScreeningSignaler(client, {
       taskQueue,
       lifecycle: loadConfig({}).lifecycle,
@@ -131,6 +132,45 @@ describe('npm run erase', function () {
 
     const second = await erase(token);
     assert.equal(second.stdout.trim(), `${token}: nothing left to remove`);
+  });
+
+  it('erases, on the daily Schedule, the screenings that ended longer than PERSONAL_DATA_RETENTION ago, and only those', async () => {
+    const ended = async (token: string) => {
+      worker.singlekey.ready(token, 701);
+      await signaler.signal(screeningEvent(token, 'invite.sent', { landlord: { email: `${token}@landlord.test` } }));
+      await signaler.signal(screeningEvent(token, 'screening.completed', { score: 701 }));
+      await eventually(
+        () => client.workflow.getHandle(workflowIdFor(token)).query(statusQuery),
+        (view) => view.status === 'completed' && view.effects.pending.length === 0,
+      );
+    };
+    const old = uniqueToken();
+    const recent = uniqueToken();
+    await ended(old);
+    await ended(recent);
+    // The first one ended 40 days ago, as far as the read model knows.
+    await worker
+      .db('screenings')
+      .where({ purchase_token: old })
+      .update({ completed_at: new Date(Date.now() - 40 * 86_400_000) });
+
+    await ensureCleanupSchedule(client, { taskQueue, retention: '30d' });
+    assert.equal(await ensureCleanupSchedule(client, { taskQueue, retention: '30d' }), 'updated', 'safe to run on every start');
+    const schedule = client.schedule.getHandle(CLEANUP_SCHEDULE_ID);
+    try {
+      await schedule.trigger();
+      const erased = await eventually(
+        () => worker.db('screenings').whereIn('purchase_token', [old, recent]).whereNotNull('erased_at').pluck('purchase_token'),
+        (tokens: string[]) => tokens.length > 0,
+        60_000,
+      );
+      assert.deepEqual(erased, [old]);
+      await assert.rejects(client.workflow.getHandle(workflowIdFor(old)).describe(), WorkflowNotFoundError);
+      const [kept] = await worker.db('screenings').where({ purchase_token: recent }).select('landlord_email', 'singlekey_score');
+      assert.deepEqual(kept, { landlord_email: `${recent}@landlord.test`, singlekey_score: 701 });
+    } finally {
+      await schedule.delete();
+    }
   });
 
   it('names its usage when no purchase token is given (exit 2)', async () => {

@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
 import type { Transporter } from 'nodemailer';
@@ -13,7 +14,7 @@ const TEST_ALERTS = 'ops@example.test';
 export const TEST_REPORT_LINKS = { publicBaseUrl: 'http://reports.example.test', secret: 'report-link-test-secret', ttlMs: 30 * 24 * 3_600_000 };
 
 /** A worker with the real activities on the test PostgreSQL, SMTP server and a SingleKey stand-in. */
-export async function startScreeningWorker(connection: NativeConnection, taskQueue: string, options: { smtpUrl?: string } = {}) {
+export async function startScreeningWorker(connection: NativeConnection, taskQueue: string, options: { smtpUrl?: string; client?: Client } = {}) {
   const env = testEnvironment();
   const db: Db = createDb(env.databaseUrl);
   await migrateLatest(db);
@@ -29,6 +30,7 @@ export async function startScreeningWorker(connection: NativeConnection, taskQue
       mail: { from: TEST_FROM, alertEmail: TEST_ALERTS },
       singlekey: createSingleKeyClient({ apiUrl: singlekey.url, apiToken: singlekey.token }),
       reportLinks: TEST_REPORT_LINKS,
+      client: options.client,
     }),
   });
   const running = worker.run();
