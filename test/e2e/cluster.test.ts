@@ -6,6 +6,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { simpleParser } from 'mailparser';
+import pg from 'pg';
 import { screeningEvent } from '../../devkit/builders';
 import { signedRequest } from '../../devkit/builders';
 import { envelopeOf } from '../../devkit/bench/deliveries';
@@ -19,6 +20,16 @@ import { embeddedSql } from '../support/embedded-sql';
 import { testEnvironment } from '../support/environment';
 
 const run = promisify(execFile);
+
+async function rowsOf(url: string, sql: string): Promise<unknown[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
 
 /**
  * `npm run cluster` as a user runs it: the real Temporal server (built from source) on PostgreSQL
@@ -93,6 +104,36 @@ describe('npm run cluster: the real Temporal server with mTLS, two API processes
       assert.match(output, new RegExp(`temporal --config-file \\S+temporal\\.toml --profile ${CLUSTER_PROFILE} workflow query`));
     });
   }
+
+  it("leaves none of the tenant's or landlord's names, e-mails, phone numbers or address readable in the Temporal server's PostgreSQL", async () => {
+    // Every text and byte column of both Temporal databases, read back through PostgreSQL (which undoes its own compression).
+    const stored: Buffer[] = [];
+    for (const database of ['temporal', 'temporal_visibility']) {
+      const url = `postgres://postgres:postgres@127.0.0.1:${postgresPort}/${database}`;
+      const columns = await rowsOf(
+        url,
+        "select table_name, column_name from information_schema.columns where table_schema = 'public' and data_type in ('bytea', 'text', 'character varying', 'jsonb', 'json')",
+      );
+      for (const { table_name: table, column_name: column } of columns as { table_name: string; column_name: string }[]) {
+        for (const row of await rowsOf(
+          url,
+          `select ${pg.escapeIdentifier(column)}::text as value from ${pg.escapeIdentifier(table)} where ${pg.escapeIdentifier(column)} is not null`,
+        )) {
+          stored.push(Buffer.from(String((row as { value: string }).value)));
+        }
+      }
+    }
+    const all = Buffer.concat(stored);
+    // bytea comes back as hex text: look for each value in hex as well as in plain text.
+    assert.ok(
+      all.includes(Buffer.from('landlord-demo')) || all.includes(Buffer.from(Buffer.from('landlord-demo').toString('hex'))),
+      'the external customer id, an identifier, is there',
+    );
+    for (const value of ['Tomas', 'Lena', 'landlord-demo@example.test', '@example.test', '555 0142', '555 0187', '12 Demo Street']) {
+      assert.equal(all.includes(Buffer.from(value)), false, `${value} in plain text`);
+      assert.equal(all.includes(Buffer.from(Buffer.from(value).toString('hex'))), false, `${value} in a bytea column`);
+    }
+  });
 
   it('finds the screenings with `temporal workflow list --query` through the profile (client certificate)', async () => {
     const { stdout } = await run(temporalCli, [
