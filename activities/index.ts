@@ -1,8 +1,8 @@
 import { activityInfo, Context, log, metricMeter } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common';
-import { erasePersonalData, screeningsEndedBefore } from '../src/db/erasure';
-import { deleteExecutions } from '../src/temporal/delete-executions';
+import { isErased, screeningsEndedBefore } from '../src/db/erasure';
+import { eraseScreening } from '../src/temporal/erase-screening';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../src/db/connection';
@@ -81,16 +81,23 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks, cli
      * lose their workflow runs in Temporal and their personal data in PostgreSQL, as `npm run erase`
      * does for one. Returns the purchase tokens it erased.
      */
-    async eraseEndedScreenings(input: { retention: string; limit: number }): Promise<string[]> {
+    async eraseEndedScreenings(input: { retention: string; limit: number }): Promise<{ erased: number; failed: number }> {
       if (!client) throw ApplicationFailure.create({ type: 'CleanupUnavailable', nonRetryable: true, message: 'this worker has no Temporal client' });
       const tokens = await screeningsEndedBefore(db, new Date(Date.now() - msToNumber(input.retention)), input.limit);
+      let erased = 0;
       for (const token of tokens) {
         Context.current().heartbeat(token);
-        await deleteExecutions(client, token);
-        await erasePersonalData(db, token);
+        try {
+          // Long ended: no activity of it can still be under way, so no settling pause.
+          await eraseScreening(db, client, token, 0);
+          erased += 1;
+        } catch (error) {
+          // One screening that cannot be erased (Temporal refusing the delete) must not hold back the others.
+          log.error('could not erase a screening after retention', { purchaseToken: token, error: (error as Error).message });
+        }
       }
-      if (tokens.length > 0) log.info('personal data erased after retention', { screenings: tokens.length });
-      return tokens;
+      if (tokens.length > 0) log.info('personal data erased after retention', { screenings: erased, failed: tokens.length - erased });
+      return { erased, failed: tokens.length - erased };
     },
 
     async recordScreening(s: ScreeningSnapshot): Promise<void> {
@@ -149,6 +156,8 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks, cli
       scope: Extract<Effect, { kind: 'fetch_report' }>['scope'];
     }): Promise<{ score?: number; pdfBytes?: number }> {
       const report = await readyReport(input.purchaseToken);
+      // Erased while the run was still going: nothing is archived again (the score still answers the machine).
+      if (await isErased(db, input.purchaseToken)) return { score: report.score };
       const key = { purchase_token: input.purchaseToken, scope: input.scope };
       await db('reports')
         .insert({ ...key, report_json: JSON.stringify(report.body), fetched_at: db.fn.now() })

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../src/db/connection';
+import { isErased } from '../src/db/erasure';
 import { failureTypes } from '../workflows/messages';
 import type { MailContent } from './mail-templates';
 
@@ -44,6 +45,8 @@ export async function sendOnce(
   const claimSeconds = (sender.claimMs ?? SEND_CLAIM_MS) / 1000;
   const key = { purchase_token: mail.purchaseToken, kind: mail.kind };
   const messageId = `<${mail.kind}.${mail.purchaseToken}@${domainOf(sender.from)}>`;
+  // Erased (withdrawn consent, retention): nobody is written to or kept in the ledger again.
+  if (await isErased(db, mail.purchaseToken)) return { outcome: 'not_needed' };
   await db('notifications')
     .insert({ ...key, recipient: mail.to ?? null, message_id: messageId, status: mail.to ? 'pending' : 'skipped_no_recipient' })
     .onConflict(['purchase_token', 'kind'])
@@ -84,7 +87,7 @@ export async function sendOnce(
         (claimSeconds * 1000) / 6,
       );
       try {
-        return await send(sender, mail, key, messageId);
+        return await send(sender, mail, ours, messageId);
       } finally {
         clearInterval(renew);
       }
@@ -101,11 +104,15 @@ export async function sendOnce(
   });
 }
 
-/** The SMTP conversation of a claimed e-mail, and the ledger's answer to it. */
+/**
+ * The SMTP conversation of a claimed e-mail, and the ledger's answer to it, written only while the
+ * claim is still this attempt's (`ours`: its attempt count): an attempt whose lease lapsed (PostgreSQL
+ * away longer than the lease) must not reset a row another attempt has claimed since.
+ */
 async function send(
   sender: Sender,
   mail: { to: string | undefined; content: MailContent },
-  key: { purchase_token: string; kind: string },
+  ours: { purchase_token: string; kind: string; status: string; attempts: number },
   messageId: string,
 ): Promise<SendOutcome> {
   const { db } = sender;
@@ -116,12 +123,12 @@ async function send(
     const permanent = code !== undefined && code >= 500 && code < 600;
     const message = (error as Error).message.slice(0, 1000);
     await db('notifications')
-      .where(key)
+      .where(ours)
       .update({ status: permanent ? 'failed' : 'pending', claimed_until: null, error: message, updated_at: db.fn.now() });
     if (permanent) throw ApplicationFailure.create({ type: failureTypes.mailRejected, nonRetryable: true, message, cause: error as Error });
     throw error;
   }
-  await db('notifications').where(key).update({ status: 'sent', claimed_until: null, sent_at: db.fn.now(), error: null, updated_at: db.fn.now() });
+  await db('notifications').where(ours).update({ status: 'sent', claimed_until: null, sent_at: db.fn.now(), error: null, updated_at: db.fn.now() });
   return { outcome: 'sent', messageId };
 }
 

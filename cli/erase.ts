@@ -1,17 +1,16 @@
 /**
  * `npm run erase -- <purchase_token> [...]`: erases one screening's personal data at once (withdrawn
- * consent): every workflow run of it is deleted from Temporal first (so no run writes the read model
- * again), then its contacts, score and recommendation, archived reports and send-ledger recipients
- * leave PostgreSQL; its report link answers 410 from then on. Idempotent: run again, it reports that
+ * consent, see src/temporal/erase-screening.ts): it is marked erased, every workflow run of it is
+ * deleted from Temporal, then its contacts, score and recommendation, archived reports and
+ * send-ledger recipients leave PostgreSQL; its report link answers 410 from then on. Idempotent: run again, it reports that
  * nothing was left. Reaches Temporal through TEMPORAL_ADDRESS (and the TLS settings), a running
  * `npm run cluster`, or `npm start`'s dev server; PostgreSQL through DATABASE_URL or DATA_DIR's.
  */
 import { createDb } from '../src/db/connection';
-import { erasePersonalData } from '../src/db/erasure';
 import { runEntrypoint, SetupError, UsageError } from '../src/entrypoint';
 import { temporalProfile } from '../src/config';
 import { connectClient, pingTemporal } from '../src/temporal/connect';
-import { deleteExecutions } from '../src/temporal/delete-executions';
+import { eraseScreening } from '../src/temporal/erase-screening';
 import { CLUSTER_PROFILE, runningCluster } from '../devkit/cluster/stack';
 import { toolDatabaseUrl } from '../devkit/embedded/tool-database';
 
@@ -37,8 +36,7 @@ runEntrypoint(
     const db = createDb(await toolDatabaseUrl(config, shutdown), 1, logger);
     shutdown.add('database pool', () => db.destroy());
     for (const token of tokens) {
-      const runs = await deleteExecutions(client, token);
-      const rows = await erasePersonalData(db, token);
+      const { runs, rows } = await eraseScreening(db, client, token);
       const removed = [
         runs > 0 && `Temporal: ${runs} workflow run(s) deleted`,
         rows.readModel && 'read model: contacts, score and recommendation removed',

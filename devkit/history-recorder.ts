@@ -25,7 +25,7 @@ import { type LifecycleDurations, type ScreeningEvent, workflowIdFor } from '../
 
 const sent = async () => ({ outcome: 'sent' as const, messageId: '<recorded@history>' });
 const activities: Activities = {
-  eraseEndedScreenings: async () => [],
+  eraseEndedScreenings: async () => ({ erased: 0, failed: 0 }),
   recordScreening: async () => undefined,
   recordDeliveries: async () => undefined,
   notifyLandlord: sent,

@@ -47,4 +47,6 @@ function notifyReady(): void {
   if (!process.send) return;
   process.send('ready');
   process.channel?.unref();
+  // The supervisor is gone (killed, out of memory): stop rather than run on unsupervised, holding ports.
+  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
 }

@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 /** One batch: erasing deletes workflow runs and rows, so it heartbeats per screening and is retried for a day. */
@@ -26,7 +26,10 @@ export async function personalDataCleanup(input: CleanupInput): Promise<number> 
   let erased = 0;
   for (;;) {
     const batch = await cleanup.eraseEndedScreenings({ retention: input.retention, limit: CLEANUP_BATCH });
-    erased += batch.length;
-    if (batch.length < CLEANUP_BATCH) return erased;
+    erased += batch.erased;
+    // Done when a batch was not full, or erased nothing (every screening left failed: the next run tries again).
+    if (batch.erased + batch.failed < CLEANUP_BATCH || batch.erased === 0) return erased;
+    // A large backlog: carry on in a fresh run before the history grows long.
+    if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof personalDataCleanup>(input);
   }
 }

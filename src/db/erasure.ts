@@ -12,6 +12,18 @@ export interface ErasedRows {
 }
 
 /**
+ * Marks the screening erased before anything is removed, creating a bare row when the read model has
+ * none yet: from then on the edge starts nothing for the token, the read model takes no write, and the
+ * activities archive and send nothing for it.
+ */
+export async function markErased(db: Db, purchaseToken: string): Promise<void> {
+  await db('screenings')
+    .insert({ purchase_token: purchaseToken, status: 'unknown', erased_at: db.fn.now() })
+    .onConflict('purchase_token')
+    .merge({ erased_at: db.raw('coalesce(screenings.erased_at, now())') });
+}
+
+/**
  * Removes a screening's personal data from PostgreSQL in one transaction: the read model's
  * contacts, score and recommendation (the row stays, with its ids, status and times, marked
  * `erased_at`), the archived report JSON and PDF, and the send ledger's recipients and errors (an
@@ -21,15 +33,15 @@ export async function erasePersonalData(db: Db, purchaseToken: string): Promise<
   return db.transaction(async (trx) => {
     const readModel = await trx('screenings')
       .where({ purchase_token: purchaseToken })
-      .andWhere((q) =>
-        q
-          .whereNotNull('tenant_email')
-          .orWhereNotNull('landlord_email')
-          .orWhereNotNull('singlekey_score')
-          .orWhereNotNull('recommendation')
-          .orWhereNull('erased_at'),
-      )
-      .update({ tenant_email: null, landlord_email: null, singlekey_score: null, recommendation: null, erased_at: trx.fn.now(), updated_at: trx.fn.now() });
+      .andWhere((q) => q.whereNotNull('tenant_email').orWhereNotNull('landlord_email').orWhereNotNull('singlekey_score').orWhereNotNull('recommendation'))
+      .update({
+        tenant_email: null,
+        landlord_email: null,
+        singlekey_score: null,
+        recommendation: null,
+        erased_at: trx.raw('coalesce(erased_at, now())'),
+        updated_at: trx.fn.now(),
+      });
     const reports = await trx('reports').where({ purchase_token: purchaseToken }).delete();
     const notifications = await trx('notifications')
       .where({ purchase_token: purchaseToken })

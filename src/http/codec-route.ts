@@ -93,5 +93,12 @@ export function registerCodecRoutes(router: Router, options: CodecServerOptions)
 
 function authorised(ctx: Context, options: CodecServerOptions): boolean {
   if (options.token && safeEqual(ctx.get('Authorization'), `Bearer ${options.token}`)) return true;
-  return options.openToLoopback === true && /^(127\.|::1$|::ffff:127\.)/.test(ctx.req.socket.remoteAddress ?? '');
+  if (options.openToLoopback !== true) return false;
+  // Development only: a caller on this machine (the socket's peer, not a forwarded header) that asked for
+  // this machine by name (a page whose domain was rebound to 127.0.0.1 would name its own), from no
+  // browser page or from an allowed Web UI origin.
+  const fromHere = /^(127\.|::1$|::ffff:127\.)/.test(ctx.req.socket.remoteAddress ?? '');
+  const hostIsHere = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(ctx.get('Host'));
+  const origin = ctx.get('Origin');
+  return fromHere && hostIsHere && (!origin || options.corsOrigins.includes(origin));
 }

@@ -173,6 +173,14 @@ describe('npm run erase', function () {
     }
   });
 
+  it('blocks a token erased before its first delivery: a delivery that comes afterwards starts nothing', async () => {
+    const token = uniqueToken();
+    assert.equal((await erase(token)).stdout.trim(), `${token}: nothing left to remove`);
+    const outcome = await signaler.signal(screeningEvent(token, 'invite.sent', { tenant: { email: `${token}@tenant.test` } }));
+    assert.equal(outcome.outcome, 'late');
+    await assert.rejects(client.workflow.getHandle(workflowIdFor(token)).describe(), WorkflowNotFoundError);
+  });
+
   it('names its usage when no purchase token is given (exit 2)', async () => {
     const failed = await run(process.execPath, ['--import', 'tsx', 'cli/erase.ts'], { cwd: projectRoot, env: { PATH: process.env.PATH } }).then(
       () => assert.fail('npm run erase ran without a purchase token'),

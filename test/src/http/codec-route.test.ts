@@ -4,7 +4,7 @@ import Koa from 'koa';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import { registerCodecRoutes } from '../../../src/http/codec-route';
 import { HttpError } from '../../../src/http/errors';
 import { EncryptionCodec } from '../../../src/temporal/payload-codec';
@@ -74,6 +74,44 @@ describe('the codec server (/codec/encode, /codec/decode)', () => {
     assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /X-Namespace/);
     const other = await fetch(`${base}/decode`, { method: 'OPTIONS', headers: { Origin: 'https://evil.example.test' } });
     assert.equal(other.headers.get('access-control-allow-origin'), null);
+  });
+
+  it('npm start: lets this machine in without the token, but not a page whose domain was rebound to it, nor another origin', async () => {
+    const app = new Koa();
+    app.use(async (ctx, next) => {
+      try {
+        await next();
+      } catch (error) {
+        ctx.status = (error as HttpError).status;
+      }
+    });
+    const router = new Router();
+    registerCodecRoutes(router, { codec, openToLoopback: true, corsOrigins: ['http://localhost:8233'] });
+    app.use(router.routes());
+    const local = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => local.once('listening', resolve));
+    const port = (local.address() as AddressInfo).port;
+    const call = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        // node:http, not fetch: fetch will not send a Host header of the caller's choosing.
+        const request = http.request(
+          { host: '127.0.0.1', port, path: '/codec/encode', method: 'POST', headers: { 'Content-Type': 'application/json', ...headers } },
+          (response) => {
+            response.resume();
+            resolve(response.statusCode ?? 0);
+          },
+        );
+        request.once('error', reject);
+        request.end(JSON.stringify({ payloads: [] }));
+      });
+    try {
+      assert.equal(await call({ Host: `localhost:${port}` }), 200, 'the CLI on this machine');
+      assert.equal(await call({ Host: `localhost:${port}`, Origin: 'http://localhost:8233' }), 200, 'the embedded Web UI');
+      assert.equal(await call({ Host: `evil.example.test:${port}` }), 401, 'a rebound domain');
+      assert.equal(await call({ Host: `localhost:${port}`, Origin: 'https://evil.example.test' }), 401, 'another page');
+    } finally {
+      await new Promise((resolve) => local.close(resolve));
+    }
   });
 
   it('answers 400 to what is not a payload list, and to a payload it cannot decrypt', async () => {
