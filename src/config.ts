@@ -70,6 +70,13 @@ const envSchema = z.object({
   SCORE_SEARCH_ATTRIBUTE: z.enum(['true', 'false']).default('false'),
   PERSONAL_DATA_RETENTION: duration.default('365d' as StringValue),
   CODEC_SERVER_TOKEN: optionalText,
+  PLATFORM_API_KEYS: optionalText.transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean)
+      .map((entry) => ({ key: entry.replace(/:personal$/, ''), personal: entry.endsWith(':personal') })),
+  ),
   CODEC_CORS_ORIGINS: optionalText.transform((value) =>
     (value ?? '')
       .split(',')
@@ -159,6 +166,8 @@ export interface Config {
    * machine may call it without the token (the embedded Web UI).
    */
   codecServer: { token?: string; corsOrigins: string[]; openToLoopback: boolean };
+  /** PLATFORM_API_KEYS: keys of the rental platform's API (`key` or `key:personal`, the latter may read contacts); none: the API is off. */
+  platformKeys: { key: string; personal: boolean }[];
   databaseUrl?: string;
   smtpUrl?: string;
   mail: { from: string; alertEmail: string };
@@ -236,6 +245,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       personalDataRetention: e.PERSONAL_DATA_RETENTION,
     },
     codecServer: { token: e.CODEC_SERVER_TOKEN, corsOrigins: e.CODEC_CORS_ORIGINS, openToLoopback: false },
+    platformKeys: e.PLATFORM_API_KEYS,
     databaseUrl: e.DATABASE_URL,
     smtpUrl: e.SMTP_URL,
     mail: { from: e.MAIL_FROM, alertEmail: e.ALERT_EMAIL },
@@ -340,6 +350,7 @@ export function assertStrongSecrets(config: Config): void {
   check('SINGLEKEY_HANDSHAKE_TOKEN', config.singlekey.handshakeToken);
   check('REPORT_LINK_SECRET', config.reportLinks.secret);
   check('CODEC_SERVER_TOKEN', config.codecServer.token);
+  config.platformKeys.forEach(({ key }, i) => check(`PLATFORM_API_KEYS (key ${i + 1})`, key));
   if (problems.length > 0) throw new ConfigError(problems);
 }
 

@@ -8,6 +8,7 @@ import type { ScreeningSignaler } from '../temporal/screening-signaler';
 import { HttpError } from './errors';
 import { registerReportRoute } from './report-route';
 import { type CodecServerOptions, registerCodecRoutes } from './codec-route';
+import { type PlatformReadDeps, registerScreeningsRoutes } from './screenings-route';
 import { registerWebhookRoute } from './webhook-route';
 import { safeEqual } from '../webhook/authenticate';
 import type { Db } from '../db/connection';
@@ -24,6 +25,8 @@ export interface AppDeps {
   deliveryLog?: (records: DeliveryLogEntry[]) => Promise<void>;
   /** Serves archived report PDFs behind signed links when given. */
   reports?: { db: Db; secret: string };
+  /** Serves the rental platform's read API under /screenings when given. */
+  platform?: PlatformReadDeps;
   /** Serves Temporal's codec server protocol under /codec when given. */
   codec?: CodecServerOptions;
   /** Named dependency checks for `/readyz`; each rejects when its dependency is unreachable. */
@@ -61,6 +64,7 @@ export function createApp(deps: AppDeps): Koa {
 
   const router = new Router();
   if (deps.codec) registerCodecRoutes(router, deps.codec);
+  if (deps.platform) registerScreeningsRoutes(router, deps.platform);
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });

@@ -59,6 +59,16 @@ export async function startApi(opts: {
     reports: config.reportLinks.secret ? { db, secret: config.reportLinks.secret } : undefined,
     readinessChecks: { temporal: () => pingTemporal(client), postgres: () => pingDb(db) },
     codec: codecKeys ? { codec: new EncryptionCodec(codecKeys), ...config.codecServer } : undefined,
+    platform:
+      config.platformKeys.length > 0
+        ? {
+            db,
+            keys: config.platformKeys,
+            reportLinks: config.reportLinks.secret
+              ? { publicBaseUrl: config.reportLinks.publicBaseUrl, secret: config.reportLinks.secret, ttlMs: msToNumber(config.reportLinks.ttl) }
+              : undefined,
+          }
+        : undefined,
   });
   const server = createServer(app.callback());
   // SingleKey waits up to 30 s; a slow client must not hold a socket much longer than that.
