@@ -8,10 +8,9 @@
  */
 import { createDb } from '../src/db/connection';
 import { runEntrypoint, SetupError, UsageError } from '../src/entrypoint';
-import { temporalProfile } from '../src/config';
 import { connectClient, pingTemporal } from '../src/temporal/connect';
 import { eraseScreening } from '../src/temporal/erase-screening';
-import { CLUSTER_PROFILE, runningCluster } from '../devkit/cluster/stack';
+import { toolTemporal } from '../devkit/cluster/stack';
 import { toolDatabaseUrl } from '../devkit/embedded/tool-database';
 
 runEntrypoint(
@@ -20,15 +19,8 @@ runEntrypoint(
     if (tokens.length === 0 || tokens.some((token) => !/^[A-Za-z0-9_.-]{1,128}$/.test(token))) {
       throw new UsageError('usage: npm run erase -- <purchase_token> [<purchase_token> ...]');
     }
-    const cluster = config.temporal.address ? undefined : runningCluster(config.embedded.dataDir);
-    const temporal = cluster
-      ? temporalProfile(cluster.profileFile, CLUSTER_PROFILE)
-      : {
-          address: config.temporal.address ?? `127.0.0.1:${config.embedded.temporalPort}`,
-          namespace: config.temporal.namespace,
-          connection: config.temporal.connection,
-        };
-    const client = await connectClient(temporal.address!, temporal.namespace, temporal.connection);
+    const temporal = toolTemporal(config);
+    const client = await connectClient(temporal.address, temporal.namespace, temporal.connection);
     shutdown.add('Temporal client', () => client.connection.close());
     await pingTemporal(client, 5_000).catch((error: unknown) => {
       throw new SetupError(`Temporal at ${temporal.address} did not answer (${(error as Error).message}): start the service, or set TEMPORAL_ADDRESS`);

@@ -7,8 +7,8 @@
  */
 import { parseArgs } from 'node:util';
 import { workflowIdFor } from '../workflows/messages';
-import { type Config, temporalProfile } from '../src/config';
-import { CLUSTER_PROFILE, runningCluster } from '../devkit/cluster/stack';
+import type { Config } from '../src/config';
+import { CLUSTER_PROFILE, toolTemporal } from '../devkit/cluster/stack';
 import { runEntrypoint, UsageError } from '../src/entrypoint';
 import { startReceiverGate } from '../devkit/simulator/receiver-gate';
 import { formatLimitation, playedIn, scenarioNames, scenarios, type WebhookFormat, webhookFormats } from '../devkit/stand-in/scenarios';
@@ -77,9 +77,8 @@ runEntrypoint(
     const apiToken = config.singlekey.apiToken ?? readDevToken(config);
     const receiver = values.url ?? `http://127.0.0.1:${config.http.port}/webhooks/singlekey`;
     // Unconfigured, it reaches what runs from DATA_DIR: `npm run cluster` (through its profile file), else `npm start`'s dev server.
-    const cluster = values.temporal || config.temporal.address ? undefined : runningCluster(config.embedded.dataDir);
-    const temporal = cluster ? temporalProfile(cluster.profileFile, CLUSTER_PROFILE) : undefined;
-    const temporalAddress = values.temporal ?? config.temporal.address ?? temporal?.address ?? `127.0.0.1:${config.embedded.temporalPort}`;
+    const temporal = toolTemporal(config, values.temporal);
+    const temporalAddress = temporal.address;
 
     const gate = scenario.receiverDownUntil ? await startReceiverGate(receiver, (scenario.receiverDownUntil * 60_000) / speed) : undefined;
     if (gate) shutdown.add('receiver gate', gate.close);
@@ -99,8 +98,8 @@ runEntrypoint(
     // The configured connection's TLS and API key belong to the configured address only.
     const client = await connectClient(
       temporalAddress,
-      temporal?.namespace ?? config.temporal.namespace,
-      temporal?.connection ?? (values.temporal ? {} : config.temporal.connection),
+      temporal.namespace,
+      temporal.connection,
       config.temporal.payloadCodecKeys ?? devCodecKeys(config.embedded.dataDir),
     );
     shutdown.add('Temporal client', () => client.connection.close());
@@ -117,11 +116,11 @@ runEntrypoint(
       console.log('  npm run landlords -- set landlord-demo landlord-demo@example.test');
     }
     console.log('\nLook at it:');
-    if (!config.temporal.address && !values.temporal && !cluster) {
+    if (temporal.source === 'embedded') {
       const filter = encodeURIComponent(`WorkflowId="${workflowId}"`);
       console.log(`  Web UI  http://localhost:${config.embedded.temporalUiPort}/namespaces/${config.temporal.namespace}/workflows?query=${filter}`);
     }
-    const profile = cluster ? `--config-file ${cluster.profileFile} --profile ${CLUSTER_PROFILE} ` : '';
+    const profile = temporal.profileFile ? `--config-file ${temporal.profileFile} --profile ${CLUSTER_PROFILE} ` : '';
     console.log(`  CLI     temporal ${profile}workflow query --workflow-id ${workflowId} --type status`);
     console.log(`  SQL     npm run sql -- "select * from screenings where purchase_token = '${purchaseToken}'"`);
     // Closed here rather than by `shutdown`, whose progress lines are for long-running processes.

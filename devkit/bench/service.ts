@@ -1,6 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { createDb, type Db } from '../../src/db/connection';
@@ -13,6 +12,7 @@ import { startSingleKeyStandIn } from '../stand-in/server';
 import { say } from './load';
 import type { BenchOptions } from './options';
 import { urlFor } from '../embedded/postgres';
+import { openScratch } from '../embedded/scratch';
 
 /** The service under test and what the phases reach it with. */
 export interface BenchService {
@@ -40,17 +40,11 @@ export interface BenchService {
  * are ready at once), as `npm start` would on a newcomer's machine.
  */
 export async function startBenchService(options: BenchOptions): Promise<BenchService> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'screenings-bench-'));
-  // As root, PostgreSQL runs as the `postgres` user, which must be able to enter the folder.
-  chmodSync(dataDir, 0o755);
-  const cleanups: (() => Promise<unknown> | void)[] = [() => rmSync(dataDir, { recursive: true, force: true })];
-  const stop = async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  };
+  const { dir: dataDir, defer, stop } = openScratch('screenings-bench-');
   try {
     const ports = await freeServicePorts();
     const singlekey = await startSingleKeyStandIn({ token: 'bench-token', readyByDefault: true });
-    cleanups.push(() => singlekey.close());
+    defer(() => singlekey.close());
     say(`starting the service on embedded defaults in ${dataDir} ...`);
     const service = await startServiceProcess({
       dataDir,
@@ -64,12 +58,12 @@ export async function startBenchService(options: BenchOptions): Promise<BenchSer
       },
       nodeArgs: options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.profile)}`] : [],
     });
-    cleanups.push(() => service.stop());
+    defer(() => service.stop());
     const secret = readFileSync(path.join(dataDir, 'webhook-secret'), 'utf8').trim();
     const db = createDb(urlFor(ports.postgres), 4);
-    cleanups.push(() => db.destroy());
+    defer(() => db.destroy());
     const client = await connectClient(`127.0.0.1:${ports.temporal}`, 'default', {}, devCodecKeys(dataDir));
-    cleanups.push(() => client.connection.close());
+    defer(() => client.connection.close());
     return {
       api: `http://127.0.0.1:${ports.api}`,
       apis: [`http://127.0.0.1:${ports.api}`],

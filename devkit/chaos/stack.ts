@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { createDb, type Db, migrateLatest } from '../../src/db/connection';
@@ -13,6 +11,7 @@ import { type EmbeddedPostgres, startEmbeddedPostgres } from '../embedded/postgr
 import { type DevServer, startTemporalDevServer } from '../embedded/temporal-dev-server';
 import { startSingleKeyStandIn } from '../stand-in/server';
 import { requireBinary } from '../temporal-binaries';
+import { openScratch } from '../embedded/scratch';
 import { type ChaosMailServer, startChaosMailServer } from './mail-server';
 import { supervise, type Supervised } from '../embedded/supervised';
 
@@ -46,13 +45,7 @@ export interface ChaosStack {
  * (no embedded parts: `npm run api` / `npm run worker`).
  */
 export async function startChaosStack(options: { say: (line: string) => void }): Promise<ChaosStack> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'screenings-chaos-'));
-  // As root, PostgreSQL runs as the `postgres` user, which must be able to enter the folder.
-  chmodSync(dataDir, 0o755);
-  const cleanups: (() => Promise<unknown> | void)[] = [() => rmSync(dataDir, { recursive: true, force: true })];
-  const stop = async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  };
+  const { dir: dataDir, defer, stop } = openScratch('screenings-chaos-');
   try {
     const [temporalPort, postgresPort, smtpPort, apiPorts] = [await freePort(), await freePort(), await freePort(), [await freePort(), await freePort()]];
     options.say(`  starting PostgreSQL, Temporal, the mail server and the SingleKey stand-in in ${dataDir} ...`);
@@ -65,7 +58,7 @@ export async function startChaosStack(options: { say: (line: string) => void }):
       postgres = undefined;
     };
     await startPostgres();
-    cleanups.push(stopPostgres);
+    defer(stopPostgres);
 
     let temporal: DevServer | undefined;
     const cliPath = requireBinary('cli', loadConfig({ PATH: process.env.PATH, TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH }));
@@ -77,21 +70,21 @@ export async function startChaosStack(options: { say: (line: string) => void }):
       temporal = undefined;
     };
     await startTemporal();
-    cleanups.push(stopTemporal);
+    defer(stopTemporal);
 
     const mail = await startChaosMailServer({ port: smtpPort, logFile: path.join(dataDir, 'smtp.jsonl') });
-    cleanups.push(() => mail.close());
+    defer(() => mail.close());
     const singlekey = await startSingleKeyStandIn({ token: 'chaos-token', readyByDefault: true });
-    cleanups.push(() => singlekey.close());
+    defer(() => singlekey.close());
 
     const databaseUrl = postgres!.url;
     // Silent: it sees every PostgreSQL outage the suite causes, and reconnects after it.
     const db = createDb(databaseUrl, 4, createLogger({ logLevel: 'silent' }));
-    cleanups.push(() => db.destroy());
+    defer(() => db.destroy());
     await migrateLatest(db);
     const codecKeys = parseCodecKeys(newCodecKeyLine());
     const client = await connectClient(`127.0.0.1:${temporalPort}`, 'default', {}, codecKeys);
-    cleanups.push(() => client.connection.close());
+    defer(() => client.connection.close());
 
     const env = {
       PATH: process.env.PATH,
@@ -121,7 +114,7 @@ export async function startChaosStack(options: { say: (line: string) => void }):
       env: { ...env, WORKER_METRICS_PORT: '0' },
       logFile: path.join(dataDir, 'worker.log'),
     });
-    for (const process of [...apiProcesses, worker]) cleanups.push(() => process.stop());
+    for (const process of [...apiProcesses, worker]) defer(() => process.stop());
     options.say('  starting two API processes and a worker ...');
     await Promise.all([...apiProcesses, worker].map((process) => process.ready()));
     return {

@@ -9,7 +9,7 @@
 import { msToNumber } from '@temporalio/common';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { assertStrongSecrets, type Config } from '../../src/config';
+import { assertStrongSecrets, type Config, type TemporalConnection, temporalProfile } from '../../src/config';
 import { createDb, migrateLatest } from '../../src/db/connection';
 import type { Logger } from '../../src/logger';
 import type { Shutdown } from '../../src/shutdown';
@@ -35,6 +35,30 @@ export function runningCluster(dataDir: string): { profileFile: string } | undef
   const dir = path.join(dataDir, 'cluster');
   const profileFile = path.join(dir, 'temporal.toml');
   return existsSync(profileFile) && liveOwner(path.join(dir, 'temporal', TEMPORAL_SERVER_PID)) !== undefined ? { profileFile } : undefined;
+}
+
+/** Where a command-line tool reaches Temporal, and how it found it. */
+export interface ToolTemporal {
+  address: string;
+  namespace: string;
+  connection: TemporalConnection;
+  /** `given` (a command-line flag), `configured` (TEMPORAL_ADDRESS and its settings), a running `cluster` (its profile file), or `npm start`'s `embedded` dev server. */
+  source: 'given' | 'configured' | 'cluster' | 'embedded';
+  /** The cluster's profile file, for the CLI hints. */
+  profileFile?: string;
+}
+
+/** Resolves `ToolTemporal` for `npm run simulate` and `npm run erase`. */
+export function toolTemporal(config: Config, given?: string): ToolTemporal {
+  const { namespace, connection } = config.temporal;
+  if (given) return { address: given, namespace, connection: {}, source: 'given' };
+  if (config.temporal.address) return { address: config.temporal.address, namespace, connection, source: 'configured' };
+  const cluster = runningCluster(config.embedded.dataDir);
+  if (cluster) {
+    const profile = temporalProfile(cluster.profileFile, CLUSTER_PROFILE);
+    return { address: profile.address!, namespace: profile.namespace, connection: profile.connection, source: 'cluster', profileFile: cluster.profileFile };
+  }
+  return { address: `127.0.0.1:${config.embedded.temporalPort}`, namespace, connection, source: 'embedded' };
 }
 
 export interface ClusterStack {

@@ -33,3 +33,11 @@ function canListen(port: number): Promise<boolean> {
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
+
+/** Two consecutive free ports in [from, to): `npm run cluster` serves its API processes on PORT and PORT+1. */
+export async function freePortPairIn(from: number, to: number): Promise<number> {
+  for (;;) {
+    const first = await freePortIn(from, to - 1);
+    if (await canListen(first + 1)) return first;
+  }
+}

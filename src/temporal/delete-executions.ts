@@ -1,3 +1,4 @@
+import { status } from '@grpc/grpc-js';
 import type { Client } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { workflowIdFor } from '../../workflows/messages';
@@ -28,7 +29,7 @@ export async function deleteExecutions(client: Client, purchaseToken: string): P
         await client.workflowService.deleteWorkflowExecution({ namespace, workflowExecution: { workflowId, runId } });
         deleted.add(runId);
       } catch (error) {
-        if ((error as { code?: number }).code !== 5) throw error; // NOT_FOUND: already gone
+        if ((error as { code?: number }).code !== status.NOT_FOUND) throw error; // already gone
       }
     }
     await sleep(500);

@@ -1,6 +1,6 @@
 import { Connection } from '@temporalio/client';
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,8 +10,8 @@ import pg from 'pg';
 import { screeningEvent } from '../../devkit/builders';
 import { signedRequest } from '../../devkit/builders';
 import { envelopeOf } from '../../devkit/bench/deliveries';
+import { type ClusterProcess, startClusterProcess } from '../../devkit/cluster/cluster-process';
 import { CLUSTER_PROFILE } from '../../devkit/cluster/stack';
-import { freePort, freePortIn } from '../../devkit/embedded/free-port';
 import { isAlive } from '../../devkit/embedded/managed-process';
 import { scenarioNames, scenarios } from '../../devkit/stand-in/scenarios';
 import { projectRoot, requireBinary } from '../../devkit/temporal-binaries';
@@ -41,8 +41,7 @@ describe('npm run cluster: the real Temporal server with mTLS, two API processes
   this.timeout(300_000);
 
   let dataDir: string;
-  let cluster: ChildProcess | undefined;
-  let output = '';
+  let cluster: ClusterProcess | undefined;
   let env: Record<string, string | undefined>;
   let apis: string[];
   let postgresPort: number;
@@ -53,38 +52,11 @@ describe('npm run cluster: the real Temporal server with mTLS, two API processes
     // The first run on a machine builds the Temporal server (about 6 minutes on 2 cores).
     this.timeout(900_000);
     dataDir = path.join(testEnvironment().root, 'cluster-data');
-    let apiPort = await freePortIn(20_000, 32_000);
-    while (!(await freePortIn(apiPort + 1, apiPort + 2).catch(() => undefined))) apiPort = await freePortIn(20_000, 32_000);
-    postgresPort = await freePort();
-    env = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      LOG_LEVEL: 'warn',
-      DATA_DIR: dataDir,
-      PORT: String(apiPort),
-      EMBEDDED_POSTGRES_PORT: String(postgresPort),
-      EMBEDDED_SMTP_PORT: String(await freePort()),
-      EMBEDDED_SINGLEKEY_PORT: String(await freePort()),
-      REMINDER_SCHEDULE: '2s,4s',
-      SCREENING_EXPIRY: '7s',
-      COMPLETION_SLA: '3s',
-    };
-    apis = [`http://127.0.0.1:${apiPort}`, `http://127.0.0.1:${apiPort + 1}`];
-    cluster = spawn(process.execPath, ['--import', 'tsx', 'cli/cluster.ts'], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    cluster.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    cluster.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    for (const deadline = Date.now() + 840_000; !output.includes('Screening cluster ready'); await sleep(200)) {
-      if (cluster.exitCode !== null || Date.now() > deadline) assert.fail(`npm run cluster did not become ready:\n${output}`);
-    }
+    cluster = await startClusterProcess({ dataDir, env: { REMINDER_SCHEDULE: '2s,4s', SCREENING_EXPIRY: '7s', COMPLETION_SLA: '3s' } });
+    ({ env, apis, postgresPort } = cluster);
   });
 
-  after(async () => {
-    if (cluster && cluster.exitCode === null) {
-      const exited = new Promise((resolve) => cluster!.once('exit', resolve));
-      cluster.kill('SIGINT');
-      await exited;
-    }
-  });
+  after(() => cluster?.stop());
 
   function runScript(script: string, args: string[]): Promise<{ code: number; output: string }> {
     return new Promise((resolve) => {
@@ -226,9 +198,7 @@ describe('npm run cluster: the real Temporal server with mTLS, two API processes
   it('stops everything on Ctrl-C', async () => {
     const pids = ['api-1', 'api-2', 'worker-1', 'worker-2'].map((name) => Number(readFileSync(path.join(clusterDir(), `${name}.pid`), 'utf8')));
     const server = Number(readFileSync(path.join(clusterDir(), 'temporal', 'temporal-server.pid'), 'utf8').split('\n')[0]);
-    const exited = new Promise<number | null>((resolve) => cluster!.once('exit', (code) => resolve(code)));
-    cluster!.kill('SIGINT');
-    assert.equal(await exited, 0, output);
+    assert.equal(await cluster!.stop(), 0, cluster!.output());
     for (const pid of [...pids, server]) assert.equal(isAlive(pid), false, `process ${pid} survived`);
   });
 });
