@@ -46,6 +46,8 @@ function isEffect(value: unknown): value is Effect {
       return isOneOf(reportScopes, value.scope);
     case 'reconcile':
       return true;
+    case 'notify_platform':
+      return typeof value.status === 'string' && (value.previous === null || typeof value.previous === 'string') && isInstant(value.at);
     default:
       return false;
   }

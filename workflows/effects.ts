@@ -44,6 +44,18 @@ const reconciliation = proxyActivities<Activities>({
   scheduleToCloseTimeout: '12 hours',
 });
 
+/**
+ * Status webhooks to the platform: retried with backoff for three days (5 s, 15 s, 45 s, ... capped
+ * at 2 h, as Standard Webhooks senders do), while later statuses wait their turn. The call
+ * heartbeats while it runs, like an e-mail's.
+ */
+const platform = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 3, maximumInterval: '2 hours', nonRetryableErrorTypes: [failureTypes.platformWebhookRejected] },
+  scheduleToCloseTimeout: '3 days',
+});
+
 const sent = (outcome: SendOutcome): EffectResult =>
   outcome.outcome === 'skipped_no_recipient' ? { kind: 'no_recipient' } : outcome.outcome === 'not_needed' ? { kind: 'cancelled' } : { kind: 'done' };
 
@@ -61,6 +73,11 @@ export async function runEffect(effect: Effect, screening: ScreeningSnapshot): P
       return { kind: 'done', report: { score: (await reports.fetchReport({ purchaseToken, scope: effect.scope })).score } };
     case 'reconcile':
       return { kind: 'done', report: await reconciliation.checkReport({ purchaseToken }) };
+    case 'notify_platform': {
+      const { status, previous, at } = effect;
+      const delivered = await platform.deliverStatusWebhook({ screening, status, previous, at });
+      return delivered.outcome === 'sent' ? { kind: 'done' } : { kind: 'cancelled' };
+    }
   }
 }
 

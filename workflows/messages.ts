@@ -12,6 +12,8 @@ import type { CarriedState } from './carried-state';
 
 /** The event kinds the lifecycle understands; SingleKey's other names become `unknown` at the edge. */
 export const screeningEventTypes = [
+  /** The platform asked for the screening through `POST /screenings` (not a SingleKey webhook). */
+  'screening.requested',
   'invite.sent',
   'invite.opened',
   'form.opened',
@@ -46,7 +48,7 @@ export interface ScreeningParties {
 
 /** The dated steps of a screening (`moments`, and the read model's `*_at` columns). */
 export type Milestone =
-  'invited' | 'inviteOpened' | 'formOpened' | 'submitted' | 'paymentCaptured' | 'partialReport' | 'completed' | 'failed' | 'expired' | 'stalled';
+  'requested' | 'invited' | 'inviteOpened' | 'formOpened' | 'submitted' | 'paymentCaptured' | 'partialReport' | 'completed' | 'failed' | 'expired' | 'stalled';
 
 /** The milestones the landlord hears about by e-mail. */
 export const landlordMilestones = ['submitted', 'completed', 'failed', 'expired'] as const;
@@ -65,7 +67,9 @@ export type Effect =
   | { kind: 'remind_tenant'; index: number }
   | { kind: 'alert_team'; reason: AlertReason }
   | { kind: 'fetch_report'; scope: (typeof reportScopes)[number] }
-  | { kind: 'reconcile' };
+  | { kind: 'reconcile' }
+  /** The status webhook to the platform (PLATFORM_WEBHOOK_URL): one per status reached, sent one at a time in that order. */
+  | { kind: 'notify_platform'; status: ScreeningStatus; previous: ScreeningStatus | null; at: string };
 
 /** The effects that send an e-mail (through the send ledger). */
 export const isEmail = (effect: Effect): boolean => effect.kind === 'notify_landlord' || effect.kind === 'remind_tenant' || effect.kind === 'alert_team';
@@ -83,17 +87,24 @@ export function effectKey(effect: Effect): string {
       return `fetch_report:${effect.scope}`;
     case 'reconcile':
       return 'reconcile';
+    case 'notify_platform':
+      return `notify_platform:${effect.status}`;
   }
 }
 
-/** Where a requested effect stands: `running` (its activity is under way), `waiting` (an e-mail with no recipient yet), or settled. */
-export const effectStatuses = ['running', 'waiting', 'done', 'superseded', 'failed'] as const;
+/**
+ * Where a requested effect stands: `running` (its activity is under way), `waiting` (an e-mail with
+ * no recipient yet), `queued` (a status webhook behind an earlier one), or settled.
+ */
+export const effectStatuses = ['running', 'waiting', 'queued', 'done', 'superseded', 'failed'] as const;
 export type EffectStatus = (typeof effectStatuses)[number];
 
 /** Types of the `ApplicationFailure`s activities throw; the non-retryable ones are named in the retry policies. */
 export const failureTypes = {
   /** SingleKey refused the call for good (400, 401, 403): retrying cannot help. */
   singleKeyRejected: 'SingleKeyRejected',
+  /** SingleKey's 400 to `POST /api/request`: the request's fields are wrong (details: SingleKey's `errors`). */
+  singleKeyInvalidRequest: 'SingleKeyInvalidRequest',
   /** SingleKey is still preparing the report: retried. */
   reportNotReady: 'ReportNotReady',
   /** SingleKey does not know the purchase token (404): retried a few times, then for good. */
@@ -109,6 +120,8 @@ export const failureTypes = {
 /** What the workflow knows about a screening beyond its parties. */
 export interface ScreeningFacts extends ScreeningParties {
   purchaseToken: string;
+  /** The request workflow of `POST /screenings` that created it (erased with it). */
+  requestId?: string;
   formUrl?: string;
   failure?: { reason?: string; message?: string; recoverable: boolean };
   /** When SingleKey says each milestone happened (earliest seen). */
@@ -123,7 +136,8 @@ export interface ScreeningEvent extends ScreeningParties {
   type: ScreeningEventType;
   /** The name as SingleKey sent it: the envelope's `event` or the portal's `detail`. */
   sourceEvent: string;
-  format: 'envelope' | 'portal';
+  /** `platform`: the `screening.requested` event of `POST /screenings`. */
+  format: 'envelope' | 'portal' | 'platform';
   purchaseToken: string;
   /** `webhook_id` when SingleKey sent one, otherwise `sha256:` + the hash of the raw body. */
   dedupeKey: string;
@@ -132,6 +146,8 @@ export interface ScreeningEvent extends ScreeningParties {
   /** ISO 8601: when this service accepted the delivery. */
   receivedAt: string;
   failure?: { reason?: string; message?: string; errors?: string[]; recoverable?: boolean };
+  /** `screening.requested` only: the request workflow's id. */
+  requestId?: string;
   invite?: { type?: 'email' | 'sms' | 'reminder'; formUrl?: string };
   /** Nested layout amounts are in cents; the flat layout's `amount` is kept as sent in `amount`. */
   payment?: {
@@ -145,7 +161,7 @@ export interface ScreeningEvent extends ScreeningParties {
   };
 }
 
-export type ScreeningStatus = 'unknown' | 'invited' | 'form_opened' | 'submitted' | 'completed' | 'failed' | 'expired' | 'stalled';
+export type ScreeningStatus = 'requested' | 'unknown' | 'invited' | 'form_opened' | 'submitted' | 'completed' | 'failed' | 'expired' | 'stalled';
 
 /** The statuses a screening ends in (a later outcome can still replace one while its workflow is open). */
 export const finalStatuses: readonly ScreeningStatus[] = ['completed', 'failed', 'expired', 'stalled'];
@@ -183,7 +199,7 @@ export interface ScreeningView {
   duplicatesIgnored: number;
   remindersSent: number;
   nextDeadline?: { kind: string; at: string };
-  /** Effect keys by outcome (`pending`: running); `waiting` are e-mails whose recipient no delivery has named yet. */
+  /** Effect keys by outcome (`pending`: running or queued); `waiting` are e-mails whose recipient no delivery has named yet. */
   effects: { done: string[]; pending: string[]; waiting: string[]; superseded: string[]; failed: string[] };
 }
 
@@ -206,10 +222,33 @@ export interface ScreeningWorkflowInput {
   reopened?: ScreeningSnapshot;
   /** The score is credit data: a search attribute (visible to anyone who can list workflows) only when SCORE_SEARCH_ATTRIBUTE asks for it. */
   publishScore?: boolean;
+  /** PLATFORM_WEBHOOK_URL is set: every status reached is sent to the platform (`notify_platform`). */
+  notifyPlatform?: boolean;
 }
 
 export const screeningEventSignal = defineSignal<[ScreeningEvent]>('screeningEvent');
 export const statusQuery = defineQuery<ScreeningView>('status');
+/** The landlord directory changed for this screening's landlord: e-mails waiting for an address try again. */
+export const landlordDirectoryChangedSignal = defineSignal('landlordDirectoryChanged');
+
+/** What `POST /screenings` asks SingleKey for (its field names), `callback_url` set by the service. */
+export interface ScreeningRequestInput {
+  request: Record<string, unknown> & { external_customer_id: string; external_tenant_id: string };
+  callbackUrl: string;
+  /** SHA-256 of the request as accepted: a retry with the same Idempotency-Key and another body is refused. */
+  bodyHash: string;
+}
+
+/** What the request workflow ends with: the answer every retry with the same Idempotency-Key gets. */
+export type ScreeningRequestOutcome =
+  | { outcome: 'created'; purchaseToken: string; formUrl?: string; tenantFormUrl?: string }
+  /** SingleKey refused the request's fields (its 400). */
+  | { outcome: 'rejected'; errors: { field: string; message: string }[] };
+
+export const requestWorkflowType = 'screeningRequestWorkflow';
+
+/** One request workflow per Idempotency-Key (hashed: the key is the platform's and may be long). */
+export const requestWorkflowIdFor = (idempotencyKeyHash: string) => `request-${idempotencyKeyHash}`;
 
 export const workflowType = 'screeningWorkflow';
 

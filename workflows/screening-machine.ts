@@ -46,6 +46,8 @@ export type MachineInput =
   | { kind: 'effect_settled'; key: string; result: EffectResult }
   /** Bookkeeping (read model, delivery log) that failed for good, shown with the failed effects. */
   | { kind: 'bookkeeping_failed'; what: string }
+  /** The landlord directory changed for this screening's landlord: e-mails waiting for an address try again. */
+  | { kind: 'landlord_directory_changed' }
   /** A new run took over after continue-as-new: effects still running in the old one start again. */
   | { kind: 'resumed' };
 
@@ -64,6 +66,8 @@ export interface EffectRecord {
 }
 
 export interface ScreeningState extends ScreeningFacts {
+  /** Each status reached is sent to the platform (set when the workflow starts, from PLATFORM_WEBHOOK_URL). */
+  notifyPlatform?: true;
   inviteType?: string;
   /** Where the score came from: a completion's own score outranks the full report's, which outranks any other. */
   scoreFrom?: 'completion' | 'report';
@@ -92,8 +96,19 @@ export interface Transition {
   published: boolean;
 }
 
-export function initialState(purchaseToken: string): ScreeningState {
-  return { purchaseToken, moments: {}, clock: {}, appliedKeys: [], effects: {}, timeline: [], version: 0, duplicatesIgnored: 0, bookkeepingFailed: [] };
+export function initialState(purchaseToken: string, options: { notifyPlatform?: boolean } = {}): ScreeningState {
+  return {
+    purchaseToken,
+    ...(options.notifyPlatform ? { notifyPlatform: true } : {}),
+    moments: {},
+    clock: {},
+    appliedKeys: [],
+    effects: {},
+    timeline: [],
+    version: 0,
+    duplicatesIgnored: 0,
+    bookkeepingFailed: [],
+  };
 }
 
 /**
@@ -101,9 +116,9 @@ export function initialState(purchaseToken: string): ScreeningState {
  * that changes its outcome: its facts as last published, its version, and no effects requested
  * (each one's send ledger or upsert keeps what was already done from happening twice).
  */
-export function stateFromSnapshot(snapshot: ScreeningSnapshot): ScreeningState {
+export function stateFromSnapshot(snapshot: ScreeningSnapshot, options: { notifyPlatform?: boolean } = {}): ScreeningState {
   const { status: _status, version, ...facts } = snapshot;
-  return { ...initialState(snapshot.purchaseToken), ...facts, version };
+  return { ...initialState(snapshot.purchaseToken, options), ...facts, version };
 }
 
 /** Whether `event` changes the status of a screening in `state` (a late completion after expiry, say). */
@@ -121,6 +136,7 @@ export function statusOf(state: ScreeningFacts): ScreeningStatus {
   if (moments.expired) return 'expired';
   if (moments.formOpened) return 'form_opened';
   if (moments.invited) return 'invited';
+  if (moments.requested) return 'requested';
   return 'unknown';
 }
 
@@ -130,7 +146,7 @@ export function isTerminal(status: ScreeningStatus): boolean {
 
 /** An invitation not yet answered by a submission can expire. */
 export function canExpire(status: ScreeningStatus): boolean {
-  return status === 'unknown' || status === 'invited' || status === 'form_opened';
+  return status === 'requested' || status === 'unknown' || status === 'invited' || status === 'form_opened';
 }
 
 export function transition(previous: ScreeningState, input: MachineInput, now: string): Transition {
@@ -186,6 +202,13 @@ export function transition(previous: ScreeningState, input: MachineInput, now: s
     case 'bookkeeping_failed':
       state.bookkeepingFailed.push(input.what);
       break;
+    case 'landlord_directory_changed':
+      for (const [key, record] of Object.entries(state.effects)) {
+        if (record.status !== 'waiting' || record.effect.kind !== 'notify_landlord') continue;
+        record.status = 'running';
+        starting.push(key);
+      }
+      break;
     case 'resumed':
       for (const [key, record] of Object.entries(state.effects)) {
         if (record.status !== 'running') continue;
@@ -196,8 +219,13 @@ export function transition(previous: ScreeningState, input: MachineInput, now: s
       break;
   }
 
-  const cancel = reconsiderEffects(state, starting);
   const statusAfter = statusOf(state);
+  if (state.notifyPlatform && statusAfter !== statusBefore) {
+    // The platform hears of every status reached, in that order; `unknown` is where every screening starts.
+    const previousStatus = statusBefore === 'unknown' && previous.version === 0 ? null : statusBefore;
+    request({ kind: 'notify_platform', status: statusAfter, previous: previousStatus, at: now });
+  }
+  const cancel = reconsiderEffects(state, starting);
   // The dedupe window counts from the moment the screening last reached a terminal status (expired, then completed, counts twice).
   if (isTerminal(statusAfter) && statusAfter !== statusBefore) state.clock.terminal = now;
   const published = canonical(snapshotOf(state)) !== canonical(snapshotOf(previous));
@@ -257,7 +285,9 @@ function scoreFromReport(state: ScreeningState, score: number | undefined, full:
  * - work not started yet (`starting`, `waiting`) that became pointless is superseded and never runs:
  *   the "submitted" e-mail once the outcome is known, a reminder once the tenant is past `invited`;
  * - a waiting e-mail starts once a delivery has named its recipient;
- * - a running reconciliation is cancelled once a delivery settled the outcome.
+ * - a running reconciliation is cancelled once a delivery settled the outcome;
+ * - status webhooks go one at a time, in the order they were requested: one starts only once the
+ *   one before it has settled (sent, or failed for good).
  * Returns the keys of running effects to cancel.
  */
 function reconsiderEffects(state: ScreeningState, starting: string[]): string[] {
@@ -275,7 +305,28 @@ function reconsiderEffects(state: ScreeningState, starting: string[]): string[] 
       cancel.push(key);
     }
   }
+  queuePlatformNotifications(state, starting);
   return cancel;
+}
+
+/** Keeps at most one status webhook running; the others wait as `queued`, in request order (the record's insertion order). */
+function queuePlatformNotifications(state: ScreeningState, starting: string[]): void {
+  let busy = false;
+  for (const [key, record] of Object.entries(state.effects)) {
+    if (record.effect.kind !== 'notify_platform') continue;
+    const fresh = record.status === 'running' && starting.includes(key);
+    if (record.status === 'running' && !fresh) busy = true;
+    else if (fresh || record.status === 'queued') {
+      if (busy) {
+        record.status = 'queued';
+        if (fresh) starting.splice(starting.indexOf(key), 1);
+      } else {
+        record.status = 'running';
+        if (!fresh) starting.push(key);
+        busy = true;
+      }
+    }
+  }
 }
 
 function isPointless(effect: Effect, status: ScreeningStatus): boolean {
@@ -297,6 +348,7 @@ const alert = (reason: AlertReason): Effect => ({ kind: 'alert_team', reason });
 
 /** The milestone each event dates (completion and failure are dated with their outcome, below). */
 const momentOf: Partial<Record<ScreeningEvent['type'], Milestone>> = {
+  'screening.requested': 'requested',
   'invite.sent': 'invited',
   'invite.opened': 'inviteOpened',
   'form.opened': 'formOpened',
@@ -353,8 +405,18 @@ function markCompleted(state: ScreeningState, occurredAt: string, request: (effe
   request({ kind: 'fetch_report', scope: 'full' });
 }
 
-/** Facts only fill gaps, except the result of the completion, which is authoritative. */
+/**
+ * Facts only fill gaps, except two kinds that are authoritative: the platform's own request
+ * (ownership and contacts: webhooks may add to them, never change them) and the result of the completion.
+ */
 function recordFacts(state: ScreeningState, event: ScreeningEvent): void {
+  if (event.type === 'screening.requested') {
+    state.externalCustomerId = event.externalCustomerId;
+    state.externalTenantId = event.externalTenantId;
+    state.requestId = event.requestId;
+    state.tenant = { ...state.tenant, ...event.tenant };
+    state.landlord = { ...state.landlord, ...event.landlord };
+  }
   state.externalCustomerId ??= event.externalCustomerId;
   state.externalTenantId ??= event.externalTenantId;
   state.externalDealId ??= event.externalDealId;
@@ -394,6 +456,7 @@ function earliest<K extends string>(moments: Partial<Record<K, string>>, key: K,
 /** The screening as activities and the read model see it: its facts and status, no machine bookkeeping. */
 export function snapshotOf(state: ScreeningState): ScreeningSnapshot {
   const {
+    notifyPlatform: _notifyPlatform,
     inviteType: _inviteType,
     scoreFrom: _scoreFrom,
     clock: _clock,

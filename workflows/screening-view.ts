@@ -6,7 +6,7 @@ import { type ScreeningState, statusOf } from './screening-machine';
 /** Effect keys by where they stand, bookkeeping failures with the failed ones. */
 function effectsByStatus(state: ScreeningState): ScreeningView['effects'] {
   const byStatus: ScreeningView['effects'] = { done: [], pending: [], waiting: [], superseded: [], failed: [...state.bookkeepingFailed] };
-  for (const [key, { status }] of Object.entries(state.effects)) byStatus[status === 'running' ? 'pending' : status].push(key);
+  for (const [key, { status }] of Object.entries(state.effects)) byStatus[status === 'running' || status === 'queued' ? 'pending' : status].push(key);
   return byStatus;
 }
 

@@ -17,6 +17,7 @@ import {
   type Effect,
   effectKey,
   isEmail,
+  landlordDirectoryChangedSignal,
   screeningEventSignal,
   type ScreeningView,
   type ScreeningWorkflowInput,
@@ -41,7 +42,8 @@ const HAND_OVER_MAIL_WAIT = '1 minute';
 export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<ScreeningView> {
   const durations = durationsOf(input.lifecycle);
   const carried = input.carried === undefined ? undefined : parseCarriedState(input.carried);
-  let state: ScreeningState = carried?.state ?? (input.reopened ? stateFromSnapshot(input.reopened) : initialState(input.purchaseToken));
+  const options = { notifyPlatform: input.notifyPlatform };
+  let state: ScreeningState = carried?.state ?? (input.reopened ? stateFromSnapshot(input.reopened, options) : initialState(input.purchaseToken, options));
   const queue: MachineInput[] = carried ? [{ kind: 'resumed' }] : [];
   /** Delivery-log entries to write, flushed in one activity per burst; batches being written are kept for a hand-over. */
   const deliveryLog: DeliveryLogEntry[] = [...(carried?.deliveryLog ?? [])];
@@ -52,6 +54,7 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
   const background = new Set<Promise<unknown>>();
 
   setHandler(screeningEventSignal, (event) => void queue.push({ kind: 'delivery', event }));
+  setHandler(landlordDirectoryChangedSignal, () => void queue.push({ kind: 'landlord_directory_changed' }));
   setHandler(statusQuery, () => viewOf(state, durations));
 
   function track(work: Promise<unknown>): void {

@@ -398,8 +398,9 @@ describe('screening state machine', () => {
       deliveries: MachineInput[],
       choices: number[],
       outcome: (effect: Effect, screening: ReturnType<typeof snapshotOf>) => EffectResult = outcomeOf,
+      start: ScreeningState = initialState('pt_1'),
     ) {
-      let state = initialState('pt_1');
+      let state = start;
       let clock = Date.parse(T0);
       const pending = [...deliveries];
       const running: { key: string; result: EffectResult }[] = [];
@@ -460,7 +461,7 @@ describe('screening state machine', () => {
         run: shuffledWithDuplicates,
         timers: fc.subarray(timers),
         choices: fc.array(fc.nat(), { minLength: 1, maxLength: 40 }),
-        failing: fc.subarray(['notify_landlord', 'remind_tenant', 'alert_team', 'fetch_report', 'reconcile'] as const),
+        failing: fc.subarray(['notify_landlord', 'remind_tenant', 'alert_team', 'fetch_report', 'reconcile', 'notify_platform'] as const),
       })
       .chain(({ run, timers: fired, choices, failing }) =>
         fc.shuffledSubarray([...run.inputs, ...fired], { minLength: run.inputs.length + fired.length }).map((inputs) => ({
@@ -533,7 +534,10 @@ describe('screening state machine', () => {
             for (const key of start.map(effectKey)) {
               const previously = before.effects[key]?.status;
               const reportedNoRecipient = input.kind === 'effect_settled' && input.key === key && input.result.kind === 'no_recipient';
-              assert.ok(previously === undefined || previously === 'waiting' || reportedNoRecipient, `${key} started again from ${previously}`);
+              assert.ok(
+                previously === undefined || previously === 'waiting' || previously === 'queued' || reportedNoRecipient,
+                `${key} started again from ${previously}`,
+              );
             }
           }
         }),
@@ -568,7 +572,7 @@ describe('screening state machine', () => {
     });
 
     it('never moves the status back', () => {
-      const rank = { unknown: 0, invited: 1, form_opened: 2, expired: 2, submitted: 3, stalled: 4, failed: 4, completed: 5 } as const;
+      const rank = { requested: 0, unknown: 0, invited: 1, form_opened: 2, expired: 2, submitted: 3, stalled: 4, failed: 4, completed: 5 } as const;
       fc.assert(
         fc.property(chaotic, ({ inputs, choices, outcome }) => {
           for (const { before, after } of play(inputs, choices, outcome).history) {
@@ -578,6 +582,76 @@ describe('screening state machine', () => {
         }),
         { numRuns: 1_000 },
       );
+    });
+
+    describe('with status webhooks to the platform', () => {
+      const platformState = () => initialState('pt_1', { notifyPlatform: true });
+      const request = (owner: string, email: string): MachineInput =>
+        delivery('screening.requested', { externalCustomerId: owner, externalTenantId: 'tenant-1', landlord: { email }, requestId: 'request-1' }, 'request:1');
+      const sentStatuses = (state: ScreeningState) =>
+        Object.values(state.effects).flatMap(({ effect }) => (effect.kind === 'notify_platform' ? [effect.status] : []));
+
+      it('requests one webhook per status reached, in that order, each once, and runs one at a time', () => {
+        fc.assert(
+          fc.property(chaotic, ({ inputs, choices, outcome }) => {
+            const { state, history } = play([request('ll-1', 'owner@example.test'), ...inputs], choices, outcome, platformState());
+            const reached: string[] = [];
+            for (const { before, after } of history) if (statusOf(after) !== statusOf(before)) reached.push(statusOf(after));
+            assert.deepEqual(sentStatuses(state), reached);
+            for (const { after } of history) {
+              const running = Object.values(after.effects).filter(({ effect, status }) => effect.kind === 'notify_platform' && status === 'running');
+              assert.ok(running.length <= 1, `${running.length} status webhooks running at once`);
+            }
+            const startedOrder = history.flatMap(({ start }) => start.flatMap((effect) => (effect.kind === 'notify_platform' ? [effect.status] : [])));
+            assert.deepEqual(startedOrder, reached, 'started in the order reached');
+            for (const [key, record] of Object.entries(state.effects)) {
+              if (record.effect.kind === 'notify_platform') assert.ok(['done', 'failed', 'superseded'].includes(record.status), `${key} is ${record.status}`);
+            }
+          }),
+          { numRuns: 1_000 },
+        );
+      });
+
+      it('keeps the owner and contacts of the request, whatever webhooks say and in whatever order they come', () => {
+        fc.assert(
+          fc.property(shuffledWithDuplicates, fc.nat(), ({ inputs }, at) => {
+            const claims = inputs.map((input): MachineInput =>
+              input.kind === 'delivery'
+                ? { ...input, event: { ...input.event, externalCustomerId: 'someone-else', landlord: { email: 'other@example.test' } } }
+                : input,
+            );
+            claims.splice(at % (claims.length + 1), 0, request('ll-1', 'owner@example.test'));
+            const { state } = run(claims, platformState());
+            assert.equal(state.externalCustomerId, 'll-1');
+            assert.equal(state.landlord?.email, 'owner@example.test');
+            assert.equal(state.requestId, 'request-1');
+          }),
+          { numRuns: 500 },
+        );
+      });
+
+      it('starts as requested, sends no previous status for the first one, and expires like an invitation', () => {
+        const { state, started } = run([request('ll-1', 'owner@example.test')], platformState());
+        assert.equal(statusOf(state), 'requested');
+        assert.deepEqual(started, [{ kind: 'notify_platform', status: 'requested', previous: null, at: T0 }]);
+        assert.equal(nextDeadline(state, durations)?.kind, 'expiry');
+      });
+
+      it('sends nothing to the platform when it has no webhook URL', () => {
+        const { started } = run([request('ll-1', 'owner@example.test'), delivery('invite.sent'), delivery('screening.completed')]);
+        assert.deepEqual(
+          started.filter((effect) => effect.kind === 'notify_platform'),
+          [],
+        );
+      });
+    });
+
+    it('sends an e-mail waiting for a landlord address once the directory names one, and nothing else again', () => {
+      const waiting = run([delivery('screening.submitted', { externalCustomerId: 'll-9' }), settled('notify_landlord:submitted', { kind: 'no_recipient' })]);
+      assert.equal(statusOfEffect(waiting.state, 'notify_landlord:submitted'), 'waiting');
+      const { state, started } = run([{ kind: 'landlord_directory_changed' }, { kind: 'landlord_directory_changed' }], waiting.state);
+      assert.deepEqual(keys(started), ['notify_landlord:submitted']);
+      assert.equal(statusOfEffect(state, 'notify_landlord:submitted'), 'running');
     });
   });
 });
