@@ -13,6 +13,8 @@ import type { SingleKeyClient } from '../src/singlekey/client';
 import { type DeliveryLogEntry, type Effect, failureTypes, type LandlordMilestone, type ScreeningSnapshot } from '../workflows/messages';
 import { landlordMail, teamAlertMail, tenantReminderMail } from './mail-templates';
 import { type SendOutcome, sendOnce } from './send-once';
+import { screeningRequestActivities } from './screening-request';
+import type { ScreeningSignaler } from '../src/temporal/screening-signaler';
 
 export type { SendOutcome };
 
@@ -23,12 +25,14 @@ export interface ActivityDeps {
   singlekey: SingleKeyClient;
   /** Deletes erased screenings' workflow runs (the retention clean-up); without it that activity fails. */
   client?: Client;
+  /** Starts a requested screening's workflow (`POST /screenings`); without it that activity fails. */
+  signaler?: ScreeningSignaler;
   /** Where the landlord's completion e-mail points for the archived PDF. */
   reportLinks: { publicBaseUrl: string; secret: string; ttlMs: number };
 }
 
 /** Builds the activities with their dependencies, so tests can pass real or fake ones. */
-export function createActivities({ db, mailer, mail, singlekey, reportLinks, client }: ActivityDeps) {
+export function createActivities({ db, mailer, mail, singlekey, reportLinks, client, signaler }: ActivityDeps) {
   const sender = { db, mailer, from: mail.from };
 
   async function landlordEmail(s: ScreeningSnapshot): Promise<string | undefined> {
@@ -75,7 +79,8 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks, cli
   }
 
   return countFailures({
-    /** Upserts the read model; a snapshot older than the stored one (smaller version) is ignored. */
+    ...screeningRequestActivities({ singlekey, signaler }),
+
     /**
      * One batch of the retention clean-up: the screenings that ended longer than `retention` ago
      * lose their workflow runs in Temporal and their personal data in PostgreSQL, as `npm run erase`
@@ -100,6 +105,7 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks, cli
       return { erased, failed: tokens.length - erased };
     },
 
+    /** Upserts the read model; a snapshot older than the stored one (smaller version) is ignored. */
     async recordScreening(s: ScreeningSnapshot): Promise<void> {
       await recordScreening(db, s);
     },

@@ -8,12 +8,14 @@ import type { Db } from './connection';
 
 /** The milestones the read model dates, and their columns. */
 const momentColumns = {
+  requested: 'requested_at',
   invited: 'invited_at',
   formOpened: 'form_opened_at',
   submitted: 'submitted_at',
   completed: 'completed_at',
   failed: 'failed_at',
   expired: 'expired_at',
+  stalled: 'stalled_at',
 } as const satisfies Partial<Record<Milestone, string>>;
 
 /** Upserts a screening; a snapshot older than the stored one (smaller version) changes nothing. */
@@ -26,6 +28,7 @@ export async function recordScreening(db: Db, s: ScreeningSnapshot): Promise<voi
     external_tenant_id: s.externalTenantId ?? null,
     external_deal_id: s.externalDealId ?? null,
     external_listing_id: s.externalListingId ?? null,
+    request_id: s.requestId ?? null,
     singlekey_score: s.score ?? null,
     recommendation: s.recommendation ?? null,
     tenant_email: s.tenant?.email ?? null,
@@ -48,6 +51,7 @@ interface ScreeningRow extends Partial<Record<(typeof momentColumns)[keyof typeo
   external_tenant_id: string | null;
   external_deal_id: string | null;
   external_listing_id: string | null;
+  request_id: string | null;
   singlekey_score: number | null;
   recommendation: ScreeningSnapshot['recommendation'] | null;
   tenant_email: string | null;
@@ -82,6 +86,7 @@ export async function endedScreening(db: Db, purchaseToken: string): Promise<End
     externalTenantId: row.external_tenant_id ?? undefined,
     externalDealId: row.external_deal_id ?? undefined,
     externalListingId: row.external_listing_id ?? undefined,
+    requestId: row.request_id ?? undefined,
     score: row.singlekey_score ?? undefined,
     recommendation: row.recommendation ?? undefined,
     tenant: row.tenant_email ? { email: row.tenant_email } : undefined,

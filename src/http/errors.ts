@@ -3,6 +3,9 @@
  * and, where the code is deliberately vague (authentication), the precise reason for logs and metrics.
  */
 export class HttpError extends Error {
+  /** Response headers that go with the error (`Retry-After`). */
+  headers?: Record<string, string>;
+
   constructor(
     readonly status: number,
     readonly code: string,

@@ -5,6 +5,8 @@ import type { Db } from '../db/connection';
 import { safeEqual } from '../webhook/authenticate';
 import { signReportLink } from '../reports/report-link';
 import { HttpError } from './errors';
+import type { Logger } from '../logger';
+import { registerScreeningRequestRoute, type ScreeningRequestDeps } from './screening-requests-route';
 
 /** One platform API key, and whether it may see personal fields (contacts). */
 export interface PlatformKey {
@@ -17,6 +19,8 @@ export interface PlatformReadDeps {
   keys: PlatformKey[];
   /** Signs the report PDF link of an archived screening. */
   reportLinks?: { publicBaseUrl: string; secret: string; ttlMs: number };
+  /** Serves `POST /screenings` when given. */
+  requests?: ScreeningRequestDeps;
 }
 
 const statuses = ['unknown', 'invited', 'form_opened', 'submitted', 'completed', 'failed', 'expired', 'stalled'] as const;
@@ -45,7 +49,9 @@ export function registerScreeningsRoutes(router: Router, deps: PlatformReadDeps)
       await next();
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
+      if (error.status >= 500) (ctx.state.log as Logger).warn({ reason: error.reason, err: error.cause }, error.message);
       ctx.status = error.status;
+      ctx.set(error.headers ?? {});
       ctx.type = 'application/problem+json';
       ctx.body = {
         type: `about:blank#${error.code}`,
@@ -56,6 +62,8 @@ export function registerScreeningsRoutes(router: Router, deps: PlatformReadDeps)
       };
     }
   };
+
+  if (deps.requests) registerScreeningRequestRoute(router, guard, deps.requests);
 
   router.get('/screenings/:token', guard, async (ctx) => {
     const token = ctx.params.token ?? '';

@@ -8,8 +8,7 @@ import { createMetrics, registerReadModelGauges } from '../metrics';
 import { msToNumber } from '@temporalio/common';
 import type { Logger } from '../logger';
 import { pingTemporal } from '../temporal/connect';
-import { endedScreening } from '../db/read-model';
-import { createScreeningSignaler } from '../temporal/screening-signaler';
+import { screeningSignalerFor } from '../temporal/screening-signaler';
 import { EncryptionCodec } from '../temporal/payload-codec';
 
 export interface RunningApi {
@@ -47,12 +46,7 @@ export async function startApi(opts: {
   const app = createApp({
     config,
     logger,
-    signaler: createScreeningSignaler(client, {
-      taskQueue: config.temporal.taskQueue,
-      lifecycle: config.lifecycle,
-      publishScore: config.temporal.scoreSearchAttribute,
-      endedScreening: (purchaseToken) => endedScreening(db, purchaseToken),
-    }),
+    signaler: screeningSignalerFor(client, config, db),
     metrics,
     extraMetrics: opts.extraMetrics,
     deliveryLog: (records) => appendDeliveryLog(db, records),
@@ -67,6 +61,7 @@ export async function startApi(opts: {
             reportLinks: config.reportLinks.secret
               ? { publicBaseUrl: config.reportLinks.publicBaseUrl, secret: config.reportLinks.secret, ttlMs: msToNumber(config.reportLinks.ttl) }
               : undefined,
+            requests: { client, taskQueue: config.temporal.taskQueue, callbackUrl: `${config.reportLinks.publicBaseUrl}/webhooks/singlekey` },
           }
         : undefined,
   });

@@ -41,6 +41,12 @@ export interface ScreeningRequest {
   run_now?: boolean;
 }
 
+/** A field SingleKey named in a 400 to `POST /api/request`. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
 export interface ScreeningRequested {
   purchaseToken: string;
   formUrl?: string;
@@ -86,6 +92,7 @@ export function createSingleKeyClient(options: {
         type: failureTypes.singleKeyRejected,
         nonRetryable: true,
         message: `SingleKey ${path} answered ${response.status}: ${text}`,
+        details: [response.status, text],
       });
     }
     if (response.status === 404) {
@@ -114,7 +121,23 @@ export function createSingleKeyClient(options: {
       return Buffer.from(await (await call(`/api/report_pdf/${encodeURIComponent(purchaseToken)}`)).arrayBuffer());
     },
     async requestScreening(request) {
-      const body = (await (await call('/api/request', request)).json()) as Record<string, unknown>;
+      let response: Response;
+      try {
+        response = await call('/api/request', request);
+      } catch (error) {
+        if (!(error instanceof ApplicationFailure) || error.type !== failureTypes.singleKeyRejected) throw error;
+        const [status, text] = (error.details ?? []) as [number, string];
+        // 401/403: this service's API token is wrong. Not the platform's fault, and fixed by an
+        // operator: retried (and alerted on through the failure metric) rather than refused for good.
+        if (status !== 400) throw ApplicationFailure.create({ type: failureTypes.singleKeyUnavailable, message: error.message });
+        throw ApplicationFailure.create({
+          type: failureTypes.singleKeyInvalidRequest,
+          nonRetryable: true,
+          message: `SingleKey refused the request's fields: ${text}`,
+          details: [fieldErrorsOf(text)],
+        });
+      }
+      const body = (await response.json()) as Record<string, unknown>;
       if (body.success !== true || typeof body.purchase_token !== 'string') {
         throw ApplicationFailure.create({
           type: failureTypes.singleKeyRejected,
@@ -126,4 +149,31 @@ export function createSingleKeyClient(options: {
       return { purchaseToken: body.purchase_token, formUrl: str(body.form_url), tenantFormUrl: str(body.tenant_form_url) };
     },
   };
+}
+
+/**
+ * SingleKey's 400 `errors`, as `{field, message}`: a list of `"field: message"` strings (what the
+ * wire-format notes show), or an object of field → messages (Django REST framework's shape).
+ */
+export function fieldErrorsOf(text: string): FieldError[] {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return [{ field: '', message: text || 'SingleKey refused the request' }];
+  }
+  const errors = (body as { errors?: unknown })?.errors ?? body;
+  if (Array.isArray(errors)) {
+    return errors.map((entry) => {
+      const line = String(entry);
+      const match = /^([A-Za-z_][\w.]*):\s*(.*)$/.exec(line);
+      return match ? { field: match[1]!, message: match[2]! } : { field: '', message: line };
+    });
+  }
+  if (errors && typeof errors === 'object') {
+    return Object.entries(errors as Record<string, unknown>).flatMap(([field, messages]) =>
+      (Array.isArray(messages) ? messages : [messages]).map((message) => ({ field, message: String(message) })),
+    );
+  }
+  return [{ field: '', message: String(errors) }];
 }

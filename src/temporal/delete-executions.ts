@@ -1,16 +1,14 @@
 import { status } from '@grpc/grpc-js';
 import type { Client } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { workflowIdFor } from '../../workflows/messages';
 
 /**
- * Deletes every workflow execution of a screening from Temporal: each run of its continue-as-new
+ * Deletes every workflow execution of one workflow id (a screening's, or its request's) from Temporal: each run of its continue-as-new
  * chain and any reopened run, running ones included (Temporal terminates, then deletes). Runs are
  * found through visibility, and then by id, so a run visibility has not indexed yet is deleted too.
  * Returns how many runs were deleted; 0 once nothing is left.
  */
-export async function deleteExecutions(client: Client, purchaseToken: string): Promise<number> {
-  const workflowId = workflowIdFor(purchaseToken);
+export async function deleteExecutions(client: Client, workflowId: string): Promise<number> {
   const { namespace } = client.options;
   const deleted = new Set<string>();
   // Deletion is asynchronous in Temporal: ask again until no run of the screening answers.

@@ -9,6 +9,9 @@ import {
   workflowType,
 } from '../../workflows/messages';
 import { changesStatus, stateFromSnapshot } from '../../workflows/screening-machine';
+import type { Config } from '../config';
+import type { Db } from '../db/connection';
+import { endedScreening } from '../db/read-model';
 
 export type SignalOutcome =
   | { outcome: 'signalled'; workflowId: string }
@@ -27,6 +30,8 @@ export interface SignalerOptions {
   lifecycle: LifecycleDurations;
   /** SCORE_SEARCH_ATTRIBUTE: the score as a search attribute too. */
   publishScore?: boolean;
+  /** PLATFORM_WEBHOOK_URL is set: workflows started from now on send every status reached to the platform. */
+  notifyPlatform?: boolean;
   /**
    * Bounds the whole hand-over (the client retries transient gRPC failures inside it); it must stay
    * well under SingleKey's 30 s so the caller can still answer 503 in time.
@@ -39,6 +44,17 @@ export interface SignalerOptions {
    * (a completion after expiry) reopen it. A failing lookup counts as "not ended".
    */
   endedScreening?: (purchaseToken: string) => Promise<(ScreeningSnapshot & { erased?: true }) | undefined>;
+}
+
+/** The signaler on the service's settings: the API's, and the worker's for `POST /screenings`. */
+export function screeningSignalerFor(client: Client, config: Config, db: Db): ScreeningSignaler {
+  return createScreeningSignaler(client, {
+    taskQueue: config.temporal.taskQueue,
+    lifecycle: config.lifecycle,
+    publishScore: config.temporal.scoreSearchAttribute,
+    notifyPlatform: false,
+    endedScreening: (purchaseToken) => endedScreening(db, purchaseToken),
+  });
 }
 
 export function createScreeningSignaler(client: Client, options: SignalerOptions): ScreeningSignaler {
@@ -55,6 +71,7 @@ export function createScreeningSignaler(client: Client, options: SignalerOptions
             lifecycle: options.lifecycle,
             ...(reopened ? { reopened } : {}),
             ...(options.publishScore ? { publishScore: true } : {}),
+            ...(options.notifyPlatform ? { notifyPlatform: true } : {}),
           },
         ],
         signal: screeningEventSignal,

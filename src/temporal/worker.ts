@@ -11,6 +11,7 @@ import type { Transporter } from 'nodemailer';
 import { workflowCode } from './workflow-bundle';
 import { dataConverterFor } from './payload-codec';
 import { connectClient } from './connect';
+import { screeningSignalerFor } from './screening-signaler';
 
 export interface RunningWorker {
   /** Resolves when the worker has stopped (after `stop()` or on a fatal error). */
@@ -73,6 +74,7 @@ export async function startWorker(opts: { config: Config; address: string; db: D
       db,
       mailer,
       client,
+      signaler: screeningSignalerFor(client, config, db),
       mail: config.mail,
       singlekey: createSingleKeyClient({
         apiUrl: config.singlekey.apiUrl ?? SINGLEKEY_SANDBOX_URL,
