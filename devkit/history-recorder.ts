@@ -35,6 +35,9 @@ const activities: Activities = {
     if (purchaseToken.includes('in-flight')) await new Promise((resolve) => setTimeout(resolve, 3_000));
     return { score: 701, pdfBytes: 1024 };
   },
+  requestScreening: async () => ({ purchaseToken: 'pt_requested-by-platform', formUrl: 'https://sandbox.singlekey.com/form/recorded' }),
+  startRequestedScreening: async () => undefined,
+  deliverStatusWebhook: async ({ screening, status }) => ({ outcome: 'sent', webhookId: `scr_${screening.purchaseToken}_${status}` }),
   checkReport: async ({ purchaseToken }) => {
     if (purchaseToken === 'pt_reconciliation-superseded') throw new Error('Report in progress');
     return { score: 701, reportUrl: 'https://sandbox.singlekey.com/reports/recorded.pdf' };
@@ -60,6 +63,8 @@ interface Recorded {
   /** Delivered after this much (skipped) time. */
   later?: { after: string; events: ScreeningEvent['type'][] };
   extra?: Partial<Record<ScreeningEvent['type'], Partial<ScreeningEvent>>>;
+  /** Started with PLATFORM_WEBHOOK_URL set: every status reached goes to the platform. */
+  notifyPlatform?: true;
 }
 
 const scenarios: Record<string, Recorded> = {
@@ -68,6 +73,12 @@ const scenarios: Record<string, Recorded> = {
     events: ['screening.completed', 'screening.submitted', 'screening.completed', 'invite.sent', 'form.opened', 'screening.submitted'],
   },
   'abandoned-reminders-expiry': { events: ['invite.sent'] },
+  // POST /screenings, then SingleKey's webhooks, with a status webhook to the platform for each status.
+  'requested-by-platform': {
+    events: ['screening.requested', 'invite.sent', 'form.opened', 'screening.submitted', 'screening.completed'],
+    notifyPlatform: true,
+    extra: { 'screening.requested': { format: 'platform', requestId: 'request-recorded' } },
+  },
   'reconciled-after-sla': { events: ['invite.sent', 'screening.submitted'] },
   'recoverable-failure-then-completed': {
     events: ['screening.submitted', 'screening.failed', 'report.partial', 'screening.completed'],
@@ -142,9 +153,9 @@ async function record(
     await registerSearchAttributes(env.connection, 'default');
     const taskQueue = 'record-histories';
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../workflows'), activities });
-    const signaler = createScreeningSignaler(env.client, { taskQueue, lifecycle });
     await worker.runUntil(async () => {
       for (const [name, scenario] of wanted) {
+        const signaler = createScreeningSignaler(env.client, { taskQueue, lifecycle, notifyPlatform: scenario.notifyPlatform });
         const token = `pt_${name}`;
         const deliver = (type: ScreeningEvent['type']) => signaler.signal(event(token, type, { ...contacts, ...scenario.extra?.[type] }));
         for (const type of scenario.events) {

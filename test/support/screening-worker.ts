@@ -7,19 +7,32 @@ import { createDb, type Db, migrateLatest } from '../../src/db/connection';
 import { createMailer } from '../../src/mail/mailer';
 import { createSingleKeyClient } from '../../src/singlekey/client';
 import { testEnvironment } from './environment';
-import { type SingleKeyStandIn, startSingleKeyStandIn } from '../../devkit/stand-in/server';
+import { type SingleKeyStandIn, type StandInOptions, startSingleKeyStandIn } from '../../devkit/stand-in/server';
+import type { ScreeningSignaler } from '../../src/temporal/screening-signaler';
 
 const TEST_FROM = 'Screenings <screenings@example.test>';
 const TEST_ALERTS = 'ops@example.test';
 export const TEST_REPORT_LINKS = { publicBaseUrl: 'http://reports.example.test', secret: 'report-link-test-secret', ttlMs: 30 * 24 * 3_600_000 };
 
 /** A worker with the real activities on the test PostgreSQL, SMTP server and a SingleKey stand-in. */
-export async function startScreeningWorker(connection: NativeConnection, taskQueue: string, options: { smtpUrl?: string; client?: Client } = {}) {
+export async function startScreeningWorker(
+  connection: NativeConnection,
+  taskQueue: string,
+  options: {
+    smtpUrl?: string;
+    client?: Client;
+    /** Starts requested screenings (`POST /screenings`). */
+    signaler?: ScreeningSignaler;
+    standIn?: StandInOptions;
+    /** Where status webhooks go, given the stand-in's URL (it has a receiver). */
+    platformWebhook?: (standInUrl: string) => { url: string; secret: string; publicBaseUrl: string };
+  } = {},
+) {
   const env = testEnvironment();
   const db: Db = createDb(env.databaseUrl);
   await migrateLatest(db);
   const mailer: Transporter = createMailer(options.smtpUrl ?? env.smtpUrl);
-  const singlekey: SingleKeyStandIn = await startSingleKeyStandIn();
+  const singlekey: SingleKeyStandIn = await startSingleKeyStandIn(options.standIn);
   const worker = await Worker.create({
     connection,
     taskQueue,
@@ -31,6 +44,8 @@ export async function startScreeningWorker(connection: NativeConnection, taskQue
       singlekey: createSingleKeyClient({ apiUrl: singlekey.url, apiToken: singlekey.token }),
       reportLinks: TEST_REPORT_LINKS,
       client: options.client,
+      signaler: options.signaler,
+      platformWebhook: options.platformWebhook?.(singlekey.url),
     }),
   });
   const running = worker.run();
