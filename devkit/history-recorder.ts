@@ -17,6 +17,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Activities } from '../activities';
 import { type Config, loadConfig } from '../src/config';
+import { webhookIdOf } from '../src/platform/status-webhook';
 import { registerSearchAttributes } from '../src/temporal/search-attributes';
 import { createScreeningSignaler } from '../src/temporal/screening-signaler';
 import { screeningEvent } from './builders';
@@ -31,6 +32,7 @@ const activities: Activities = {
   notifyLandlord: sent,
   remindTenant: sent,
   alertTeam: sent,
+  notifyPlatform: async ({ screening, status }) => ({ outcome: 'sent', webhookId: webhookIdOf(screening.purchaseToken, status) }),
   fetchReport: async ({ purchaseToken }) => {
     if (purchaseToken.includes('in-flight')) await new Promise((resolve) => setTimeout(resolve, 3_000));
     return { score: 701, pdfBytes: 1024 };

@@ -4,6 +4,7 @@ import * as lifecycle from './20261129_002_lifecycle';
 import * as ledgers from './20261129_003_ledgers';
 import * as sendClaims from './20261130_004_send_claims';
 import * as erasure from './20261130_005_erasure';
+import * as platformWebhooks from './20261130_007_platform_webhooks';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list works under tsx,
@@ -15,6 +16,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129_003_ledgers': ledgers,
   '20261130_004_send_claims': sendClaims,
   '20261130_005_erasure': erasure,
+  '20261130_007_platform_webhooks': platformWebhooks,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -12,14 +12,16 @@ import { type SingleKeyStandIn, startSingleKeyStandIn } from '../../devkit/stand
 const TEST_FROM = 'Screenings <screenings@example.test>';
 const TEST_ALERTS = 'ops@example.test';
 export const TEST_REPORT_LINKS = { publicBaseUrl: 'http://reports.example.test', secret: 'report-link-test-secret', ttlMs: 30 * 24 * 3_600_000 };
+/** Signs the status webhooks in tests (32 bytes; Standard Webhooks asks for 24 or more). */
+export const TEST_PLATFORM_WEBHOOK_SECRET = `whsec_${Buffer.from('status-webhook-test-secret-32-by').toString('base64')}`;
 
-/** A worker with the real activities on the test PostgreSQL, SMTP server and a SingleKey stand-in. */
+/** A worker with the real activities on the test PostgreSQL, SMTP server and a SingleKey stand-in (which also receives the status webhooks). */
 export async function startScreeningWorker(connection: NativeConnection, taskQueue: string, options: { smtpUrl?: string; client?: Client } = {}) {
   const env = testEnvironment();
   const db: Db = createDb(env.databaseUrl);
   await migrateLatest(db);
   const mailer: Transporter = createMailer(options.smtpUrl ?? env.smtpUrl);
-  const singlekey: SingleKeyStandIn = await startSingleKeyStandIn();
+  const singlekey: SingleKeyStandIn = await startSingleKeyStandIn({ platformWebhookSecret: TEST_PLATFORM_WEBHOOK_SECRET });
   const worker = await Worker.create({
     connection,
     taskQueue,
@@ -31,6 +33,7 @@ export async function startScreeningWorker(connection: NativeConnection, taskQue
       singlekey: createSingleKeyClient({ apiUrl: singlekey.url, apiToken: singlekey.token }),
       reportLinks: TEST_REPORT_LINKS,
       client: options.client,
+      platformWebhook: { url: singlekey.platformWebhookUrl, secret: TEST_PLATFORM_WEBHOOK_SECRET, publicBaseUrl: TEST_REPORT_LINKS.publicBaseUrl },
     }),
   });
   const running = worker.run();
