@@ -12,11 +12,12 @@ import { signReportLink } from '../src/reports/report-link';
 import type { SingleKeyClient } from '../src/singlekey/client';
 import { type DeliveryLogEntry, type Effect, failureTypes, type LandlordMilestone, type ScreeningSnapshot } from '../workflows/messages';
 import { landlordMail, teamAlertMail, tenantReminderMail } from './mail-templates';
+import { deliverStatusWebhook, type PlatformWebhookDeps, type PlatformWebhookOutcome, type StatusWebhookInput } from './platform-webhook';
 import { type SendOutcome, sendOnce } from './send-once';
 import { screeningRequestActivities } from './screening-request';
 import type { ScreeningSignaler } from '../src/temporal/screening-signaler';
 
-export type { SendOutcome };
+export type { PlatformWebhookOutcome, SendOutcome, StatusWebhookInput };
 
 export interface ActivityDeps {
   db: Db;
@@ -29,10 +30,12 @@ export interface ActivityDeps {
   signaler?: ScreeningSignaler;
   /** Where the landlord's completion e-mail points for the archived PDF. */
   reportLinks: { publicBaseUrl: string; secret: string; ttlMs: number };
+  /** Where status webhooks go (PLATFORM_WEBHOOK_URL, _SECRET; `publicBaseUrl` makes their `screening_url`); unset: `notifyPlatform` answers `not_configured`. */
+  platformWebhook?: PlatformWebhookDeps['platformWebhook'];
 }
 
 /** Builds the activities with their dependencies, so tests can pass real or fake ones. */
-export function createActivities({ db, mailer, mail, singlekey, reportLinks, client, signaler }: ActivityDeps) {
+export function createActivities({ db, mailer, mail, singlekey, reportLinks, client, signaler, platformWebhook }: ActivityDeps) {
   const sender = { db, mailer, from: mail.from };
 
   async function landlordEmail(s: ScreeningSnapshot): Promise<string | undefined> {
@@ -154,6 +157,23 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks, cli
         to: mail.alertEmail,
         content: teamAlertMail(input.reason, input.screening),
       });
+    },
+
+    /**
+     * Tells the platform of one status change with a signed status webhook, once per (screening,
+     * status) (see platform-webhook.ts), counting each outcome (`sent`, `not_configured`,
+     * `not_needed`, `retry`, `failed`).
+     */
+    async notifyPlatform(input: StatusWebhookInput): Promise<PlatformWebhookOutcome> {
+      const counter = metricMeter.createCounter('screening_platform_webhooks', 'webhooks', 'Status webhooks to the platform by status and outcome');
+      try {
+        const outcome = await deliverStatusWebhook({ db, platformWebhook }, input);
+        counter.add(1, { status: input.status, outcome: outcome.outcome });
+        return outcome;
+      } catch (error) {
+        counter.add(1, { status: input.status, outcome: error instanceof ApplicationFailure && error.nonRetryable ? 'failed' : 'retry' });
+        throw error;
+      }
     },
 
     /** Archives SingleKey's report JSON and, for the full report, its PDF (SingleKey's links expire after five days). */

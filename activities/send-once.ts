@@ -1,9 +1,9 @@
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../src/db/connection';
 import { isErased } from '../src/db/erasure';
 import { failureTypes } from '../workflows/messages';
+import { CLAIM_MS, claimedUntil, whileClaimed } from './ledger-claim';
 import type { MailContent } from './mail-templates';
 
 export type SendOutcome =
@@ -16,18 +16,9 @@ export interface Sender {
   db: Db;
   mailer: Transporter;
   from: string;
-  /** The claim's lease (tests shorten it); `SEND_CLAIM_MS` by default. */
+  /** The claim's lease (tests shorten it); `CLAIM_MS` (ledger-claim.ts) by default. */
   claimMs?: number;
 }
-
-/**
- * How long a claim lasts without renewal. The attempt holding it renews it every sixth of that
- * while its SMTP conversation runs (and heartbeats to Temporal at the same moment), so a retry, or an
- * effect started again after continue-as-new, never sends next to an attempt still talking to the
- * server, however slow the server. A claim left by a crashed worker expires within this time, and
- * the next attempt sends (same Message-ID).
- */
-export const SEND_CLAIM_MS = 60_000;
 
 /**
  * Sends one e-mail per (screening, kind), whatever Temporal retries or restarts. The ledger row is
@@ -42,7 +33,7 @@ export async function sendOnce(
   mail: { purchaseToken: string; kind: string; to: string | undefined; content: MailContent },
 ): Promise<SendOutcome> {
   const { db } = sender;
-  const claimSeconds = (sender.claimMs ?? SEND_CLAIM_MS) / 1000;
+  const claimSeconds = (sender.claimMs ?? CLAIM_MS) / 1000;
   const key = { purchase_token: mail.purchaseToken, kind: mail.kind };
   const messageId = `<${mail.kind}.${mail.purchaseToken}@${domainOf(sender.from)}>`;
   // Erased (withdrawn consent, retention): nobody is written to or kept in the ledger again.
@@ -66,7 +57,7 @@ export async function sendOnce(
     const claimed = (await claimable(db('notifications')).update(
       {
         status: 'sending',
-        claimed_until: db.raw(`now() + make_interval(secs => ?)`, [claimSeconds]),
+        claimed_until: claimedUntil(db, claimSeconds),
         recipient: mail.to,
         attempts: db.raw('attempts + 1'),
         updated_at: db.fn.now(),
@@ -76,21 +67,7 @@ export async function sendOnce(
     if (claimed[0]) {
       // The claim is this attempt's while its count stands in the row: renew it for as long as the conversation runs.
       const ours = { ...key, status: 'sending', attempts: claimed[0].attempts };
-      const renew = setInterval(
-        () => {
-          heartbeat();
-          db('notifications')
-            .where(ours)
-            .update({ claimed_until: db.raw(`now() + make_interval(secs => ?)`, [claimSeconds]) })
-            .catch(() => undefined); // PostgreSQL away: the lease runs on; the next tick tries again
-        },
-        (claimSeconds * 1000) / 6,
-      );
-      try {
-        return await send(sender, mail, ours, messageId);
-      } finally {
-        clearInterval(renew);
-      }
+      return whileClaimed(db, 'notifications', ours, claimSeconds, () => send(sender, mail, ours, messageId));
     }
   }
   const row = (await db('notifications').where(key).first()) as { status: string; error: string | null; claimed_until: Date | null };
@@ -130,15 +107,6 @@ async function send(
   }
   await db('notifications').where(ours).update({ status: 'sent', claimed_until: null, sent_at: db.fn.now(), error: null, updated_at: db.fn.now() });
   return { outcome: 'sent', messageId };
-}
-
-/** Tells Temporal the attempt is alive (the e-mail activity has a heartbeat timeout); nothing outside an activity. */
-function heartbeat(): void {
-  try {
-    Context.current().heartbeat();
-  } catch {
-    // not running as an activity (a tool, a unit test)
-  }
 }
 
 /** The domain of the MAIL_FROM address, for Message-IDs. */

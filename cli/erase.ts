@@ -1,8 +1,8 @@
 /**
  * `npm run erase -- <purchase_token> [...]`: erases one screening's personal data at once (withdrawn
  * consent, see src/temporal/erase-screening.ts): it is marked erased, every workflow run of it is
- * deleted from Temporal, then its contacts, score and recommendation, archived reports and
- * send-ledger recipients leave PostgreSQL; its report link answers 410 from then on. Idempotent: run again, it reports that
+ * deleted from Temporal, then its contacts, score and recommendation, archived reports,
+ * send-ledger recipients and status-webhook ledger rows leave PostgreSQL; its report link answers 410 from then on. Idempotent: run again, it reports that
  * nothing was left. Reaches Temporal through TEMPORAL_ADDRESS (and the TLS settings), a running
  * `npm run cluster`, or `npm start`'s dev server; PostgreSQL through DATABASE_URL or DATA_DIR's.
  */
@@ -34,6 +34,7 @@ runEntrypoint(
         rows.readModel && 'read model: contacts, score and recommendation removed',
         rows.reports > 0 && `reports: ${rows.reports} archived report(s) deleted`,
         rows.notifications > 0 && `send ledger: ${rows.notifications} recipient(s) cleared`,
+        rows.platformWebhooks > 0 && `status-webhook ledger: ${rows.platformWebhooks} row(s) deleted`,
       ].filter(Boolean);
       console.log(`${token}: ${removed.length > 0 ? removed.join('; ') : 'nothing left to remove'}`);
     }

@@ -2,7 +2,8 @@
  * `npm run simulate -- <scenario> [--url ...] [--format envelope|flat|portal] [--speed N]`:
  * asks the SingleKey stand-in for a screening that plays `<scenario>` to the receiver, prints every
  * delivery attempt as it happens, then waits for the screening to reach the scenario's end state
- * (the workflow's `status` query) and prints it. Exit 0 when it got there, 1 when not.
+ * (the workflow's `status` query) and prints it, with the status webhooks the stand-in received
+ * for it as the platform. Exit 0 when it got there, 1 when not.
  * Defaults fit `npm start` on this machine; see `--help`.
  */
 import { parseArgs } from 'node:util';
@@ -13,8 +14,8 @@ import { runEntrypoint, UsageError } from '../src/entrypoint';
 import { startReceiverGate } from '../devkit/simulator/receiver-gate';
 import { formatLimitation, playedIn, scenarioNames, scenarios, type WebhookFormat, webhookFormats } from '../devkit/stand-in/scenarios';
 import { awaitEndState } from '../devkit/simulator/await-end-state';
-import { attemptHeader, describeView } from '../devkit/simulator/output';
-import { followDeliveries, readDevToken, requestScreening } from '../devkit/simulator/stand-in-client';
+import { attemptHeader, describeStatusWebhooks, describeView } from '../devkit/simulator/output';
+import { followDeliveries, readDevToken, receivedStatusWebhooks, requestScreening } from '../devkit/simulator/stand-in-client';
 import { DEFAULT_SPEED } from '../devkit/stand-in/server';
 import { connectClient } from '../src/temporal/connect';
 import { devCodecKeys } from '../devkit/embedded/dev-secret';
@@ -110,6 +111,8 @@ runEntrypoint(
     if (view) console.log(describeView(view, { status: scenario.expectedStatus, met }));
     else console.log(`  no workflow ${workflowId} on ${temporalAddress}: did any delivery get a 200?`);
     console.log(`  expectation         ${scenario.expectation}`);
+    console.log('\nStatus webhooks the platform received (status, webhook-id, signature, answer):');
+    console.log(describeStatusWebhooks(await receivedStatusWebhooks(singlekeyUrl, apiToken, purchaseToken, view?.status)));
     if (view?.effects.waiting.length) {
       console.log('\nE-mails in "effects waiting" have no recipient: the partner-portal format names no address, and the landlord');
       console.log('directory does not know landlord-demo. Register it first (README, "Walkthrough") and they go out:');

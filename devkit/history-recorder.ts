@@ -17,6 +17,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Activities } from '../activities';
 import { type Config, loadConfig } from '../src/config';
+import { webhookIdOf } from '../src/platform/status-webhook';
 import { registerSearchAttributes } from '../src/temporal/search-attributes';
 import { createScreeningSignaler } from '../src/temporal/screening-signaler';
 import { screeningEvent } from './builders';
@@ -31,13 +32,13 @@ const activities: Activities = {
   notifyLandlord: sent,
   remindTenant: sent,
   alertTeam: sent,
+  notifyPlatform: async ({ screening, status }) => ({ outcome: 'sent', webhookId: webhookIdOf(screening.purchaseToken, status) }),
   fetchReport: async ({ purchaseToken }) => {
     if (purchaseToken.includes('in-flight')) await new Promise((resolve) => setTimeout(resolve, 3_000));
     return { score: 701, pdfBytes: 1024 };
   },
   requestScreening: async () => ({ purchaseToken: 'pt_requested-by-platform', formUrl: 'https://sandbox.singlekey.com/form/recorded' }),
   startRequestedScreening: async () => undefined,
-  deliverStatusWebhook: async ({ screening, status }) => ({ outcome: 'sent', webhookId: `scr_${screening.purchaseToken}_${status}` }),
   checkReport: async ({ purchaseToken }) => {
     if (purchaseToken === 'pt_reconciliation-superseded') throw new Error('Report in progress');
     return { score: 701, reportUrl: 'https://sandbox.singlekey.com/reports/recorded.pdf' };

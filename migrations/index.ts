@@ -5,6 +5,7 @@ import * as ledgers from './20261129_003_ledgers';
 import * as sendClaims from './20261130_004_send_claims';
 import * as erasure from './20261130_005_erasure';
 import * as requests from './20261130_006_requests';
+import * as platformWebhooks from './20261130_007_platform_webhooks';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list works under tsx,
@@ -17,6 +18,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261130_004_send_claims': sendClaims,
   '20261130_005_erasure': erasure,
   '20261130_006_requests': requests,
+  '20261130_007_platform_webhooks': platformWebhooks,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

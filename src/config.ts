@@ -70,6 +70,9 @@ const envSchema = z.object({
   SCORE_SEARCH_ATTRIBUTE: z.enum(['true', 'false']).default('false'),
   PERSONAL_DATA_RETENTION: duration.default('365d' as StringValue),
   CODEC_SERVER_TOKEN: optionalText,
+  PLATFORM_WEBHOOK_URL: optionalUrl(['http:', 'https:']),
+  // Checked in loadConfig, never in this schema: a schema error quotes the value it refused.
+  PLATFORM_WEBHOOK_SECRET: optionalText,
   PLATFORM_API_KEYS: optionalText.transform((value) =>
     (value ?? '')
       .split(',')
@@ -166,6 +169,12 @@ export interface Config {
    * machine may call it without the token (the embedded Web UI).
    */
   codecServer: { token?: string; corsOrigins: string[]; openToLoopback: boolean };
+  /**
+   * PLATFORM_WEBHOOK_URL and PLATFORM_WEBHOOK_SECRET: where the status webhooks go (Standard
+   * Webhooks) and the `whsec_` secret they are signed with; no URL: none are sent. `npm start`
+   * points an unset URL at the stand-in's receiver, with a development secret.
+   */
+  platformWebhook: { url?: string; secret?: string };
   /** PLATFORM_API_KEYS: keys of the rental platform's API (`key` or `key:personal`, the latter may read contacts); none: the API is off. */
   platformKeys: { key: string; personal: boolean }[];
   databaseUrl?: string;
@@ -228,6 +237,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = result.data;
   const temporal = temporalConnection(env);
   const payloadCodecKeys = codecKeys(e.PAYLOAD_CODEC_KEYS, e.PAYLOAD_CODEC_KEYS_FILE);
+  const platformWebhook = platformWebhookTarget(e.PLATFORM_WEBHOOK_URL, e.PLATFORM_WEBHOOK_SECRET);
   return {
     logLevel: e.LOG_LEVEL,
     http: { host: e.HOST, port: e.PORT },
@@ -246,6 +256,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     codecServer: { token: e.CODEC_SERVER_TOKEN, corsOrigins: e.CODEC_CORS_ORIGINS, openToLoopback: false },
     platformKeys: e.PLATFORM_API_KEYS,
+    platformWebhook,
     databaseUrl: e.DATABASE_URL,
     smtpUrl: e.SMTP_URL,
     mail: { from: e.MAIL_FROM, alertEmail: e.ALERT_EMAIL },
@@ -315,6 +326,29 @@ function codecKeys(text: string | undefined, file: string | undefined): CodecKey
   }
 }
 
+/**
+ * The status webhooks' target: a secret is required once a URL is set, and must be written as
+ * Standard Webhooks write it (`whsec_` and base64), or the signing library could not use it.
+ * Errors name the variable, never the value; its strength is checked in `assertStrongSecrets`.
+ */
+function platformWebhookTarget(url: string | undefined, secret: string | undefined): { url?: string; secret?: string } {
+  if (url !== undefined && secret === undefined) {
+    throw new ConfigError([
+      'PLATFORM_WEBHOOK_SECRET: required when PLATFORM_WEBHOOK_URL is set (whsec_ and 24+ random bytes in base64: whsec_$(openssl rand -base64 32))',
+    ]);
+  }
+  if (secret !== undefined && standardWebhookKey(secret) === undefined) {
+    throw new ConfigError(['PLATFORM_WEBHOOK_SECRET: expected whsec_ followed by base64 (whsec_$(openssl rand -base64 32))']);
+  }
+  return { url, secret };
+}
+
+/** The key bytes of a Standard Webhooks secret (`whsec_<base64>`), or undefined when it is not written so. */
+function standardWebhookKey(secret: string): Buffer | undefined {
+  const match = /^whsec_((?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)$/.exec(secret);
+  return match?.[1] ? Buffer.from(match[1], 'base64') : undefined;
+}
+
 /** The Temporal settings of one profile of a profile file (`npm run cluster` writes one), read as `loadConfig` reads TEMPORAL_CONFIG_FILE. */
 export function temporalProfile(file: string, profile: string): { address?: string; namespace: string; connection: TemporalConnection } {
   return temporalConnection({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: profile });
@@ -329,12 +363,20 @@ export const knownVariables: readonly string[] = Object.keys(envSchema.shape);
 /** Secrets shorter than this are refused at start-up: 32 characters of a random hex or base64 string carry 128 bits or more. */
 export const MIN_SECRET_LENGTH = 32;
 
-/** Values that have appeared in examples and old deployment files (docker-compose.yml's fallbacks): public, so never secret. */
-const publicExamples = new Set(['change-me-before-use', 'change-me-too']);
+/** Standard Webhooks' minimum for a signing secret: 24 random bytes (192 bits). */
+export const MIN_WEBHOOK_SECRET_BYTES = 24;
+
+/**
+ * Values that have appeared in examples and old deployment files (docker-compose.yml's fallbacks),
+ * and the Standard Webhooks test vector's secret, quoted in many libraries' documentation: public,
+ * so never secret.
+ */
+const publicExamples = new Set(['change-me-before-use', 'change-me-too', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw']);
 
 /**
  * Fails naming every weak secret: webhook secrets, the handshake token and the report-link secret
- * must be at least MIN_SECRET_LENGTH characters and not a published example. Called by every
+ * must be at least MIN_SECRET_LENGTH characters and not a published example; the platform webhook
+ * secret must hold MIN_WEBHOOK_SECRET_BYTES bytes and not be a published example. Called by every
  * process that serves (after `npm start` has generated its development secrets, which are strong).
  */
 export function assertStrongSecrets(config: Config): void {
@@ -351,6 +393,14 @@ export function assertStrongSecrets(config: Config): void {
   check('REPORT_LINK_SECRET', config.reportLinks.secret);
   check('CODEC_SERVER_TOKEN', config.codecServer.token);
   config.platformKeys.forEach(({ key }, i) => check(`PLATFORM_API_KEYS (key ${i + 1})`, key));
+  const platformSecret = config.platformWebhook.secret;
+  if (platformSecret !== undefined) {
+    const bytes = standardWebhookKey(platformSecret)?.length ?? 0;
+    if (publicExamples.has(platformSecret))
+      problems.push('PLATFORM_WEBHOOK_SECRET: a published example value, not a secret; generate one (whsec_$(openssl rand -base64 32))');
+    else if (bytes < MIN_WEBHOOK_SECRET_BYTES)
+      problems.push(`PLATFORM_WEBHOOK_SECRET: ${bytes} bytes after whsec_, at least ${MIN_WEBHOOK_SECRET_BYTES} required (whsec_$(openssl rand -base64 32))`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 }
 

@@ -75,7 +75,7 @@ export async function runEffect(effect: Effect, screening: ScreeningSnapshot): P
       return { kind: 'done', report: await reconciliation.checkReport({ purchaseToken }) };
     case 'notify_platform': {
       const { status, previous, at } = effect;
-      const delivered = await platform.deliverStatusWebhook({ screening, status, previous, at });
+      const delivered = await platform.notifyPlatform({ screening, status, previous, at });
       return delivered.outcome === 'sent' ? { kind: 'done' } : { kind: 'cancelled' };
     }
   }

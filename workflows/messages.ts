@@ -115,6 +115,12 @@ export const failureTypes = {
   mailRejected: 'MailRejected',
   /** Another attempt holds the send ledger's claim on this e-mail and may be sending it now: retried. */
   mailBeingSent: 'MailBeingSent',
+  /** The platform answered 410 Gone to a status webhook: it wants no more at PLATFORM_WEBHOOK_URL. */
+  platformWebhookRejected: 'PlatformWebhookRejected',
+  /** The platform answered a status webhook with anything but 2xx or 410: retried (honouring `Retry-After`). */
+  platformWebhookUnavailable: 'PlatformWebhookUnavailable',
+  /** Another attempt holds the status-webhook ledger's claim and may be posting it now: retried. */
+  platformWebhookBeingSent: 'PlatformWebhookBeingSent',
 } as const;
 
 /** What the workflow knows about a screening beyond its parties. */

@@ -21,7 +21,7 @@ import { formatCodecKeys } from '../../src/temporal/payload-codec';
 import { liveOwner } from '../embedded/managed-process';
 import { startEmbeddedPostgres } from '../embedded/postgres';
 import { assertPostgresMayEnter } from '../embedded/postgres-access';
-import { startEmbeddedSingleKey, useDevWebhookCredentials } from '../embedded/singlekey-stand-in';
+import { startEmbeddedSingleKey, useDevPlatformWebhook, useDevWebhookCredentials } from '../embedded/singlekey-stand-in';
 import { startSmtpSink } from '../embedded/smtp-sink';
 import { supervise, type Supervised } from '../embedded/supervised';
 import { ensureServer } from '../temporal-server-install';
@@ -130,6 +130,8 @@ export async function startClusterStack(config: Config, logger: Logger, shutdown
   }
   useDevWebhookCredentials(config);
   config.reportLinks.secret ??= loadOrCreateDevSecret(dataDir, 'report-link-secret', 'rls_dev_').secret;
+  // As with npm start: a local stand-in also receives the status webhooks, unless PLATFORM_WEBHOOK_URL says otherwise.
+  const statusWebhooks = useDevPlatformWebhook(config, !config.singlekey.apiUrl);
   assertStrongSecrets(config);
   config.temporal.payloadCodecKeys ??= loadOrCreateCodecKeys(dataDir).keys;
   const sink = await startSmtpSink({ folder: path.join(dataDir, 'mail'), port: config.embedded.smtpPort });
@@ -162,6 +164,8 @@ export async function startClusterStack(config: Config, logger: Logger, shutdown
     SINGLEKEY_WEBHOOK_SECRETS: config.singlekey.webhookSecrets.join(','),
     SINGLEKEY_HANDSHAKE_TOKEN: config.singlekey.handshakeToken,
     REPORT_LINK_SECRET: config.reportLinks.secret,
+    PLATFORM_WEBHOOK_URL: config.platformWebhook.url,
+    PLATFORM_WEBHOOK_SECRET: config.platformWebhook.secret,
     PAYLOAD_CODEC_KEYS: formatCodecKeys(config.temporal.payloadCodecKeys),
     PUBLIC_BASE_URL: config.reportLinks.publicBaseUrl,
   };
@@ -206,6 +210,7 @@ export async function startClusterStack(config: Config, logger: Logger, shutdown
       ['PostgreSQL', postgres.url],
       ['Mail', `${sink.url}, messages kept as .eml in ${sink.folder}`],
       ['SingleKey', config.singlekey.apiUrl ? `${singlekeyUrl} (SINGLEKEY_API_URL)` : `${singlekeyUrl}  (stand-in)`],
+      ...statusWebhooks,
     ],
   };
 }

@@ -4,15 +4,21 @@ import path from 'node:path';
 import { type CodecKey, newCodecKeyLine, parseCodecKeys } from '../../src/temporal/payload-codec';
 
 /**
- * A secret of the embedded development mode (webhook HMAC, report links): generated on the first
+ * A secret of the embedded development mode (webhook HMAC, report links, status webhooks): 24
+ * random bytes, in hex or, for Standard Webhooks' `whsec_` secrets, base64; generated on the first
  * start and kept in the data folder (mode 0600), so what was configured or sent once keeps working
  * across restarts.
  */
-export function loadOrCreateDevSecret(dataDir: string, name: string, prefix: string): { secret: string; file: string; created: boolean } {
+export function loadOrCreateDevSecret(
+  dataDir: string,
+  name: string,
+  prefix: string,
+  encoding: 'hex' | 'base64' = 'hex',
+): { secret: string; file: string; created: boolean } {
   const file = path.join(dataDir, name);
   if (existsSync(file)) return { secret: readFileSync(file, 'utf8').trim(), file, created: false };
   mkdirSync(dataDir, { recursive: true });
-  const secret = `${prefix}${randomBytes(24).toString('hex')}`;
+  const secret = `${prefix}${randomBytes(24).toString(encoding)}`;
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return { secret, file, created: true };
 }

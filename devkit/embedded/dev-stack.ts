@@ -1,8 +1,9 @@
 /**
  * The development stack of `npm start`: whatever the configuration leaves unset is started here,
  * keeping its data under DATA_DIR: a Temporal dev server (TEMPORAL_ADDRESS), PostgreSQL
- * (DATABASE_URL), a mail sink (SMTP_URL), the SingleKey stand-in (SINGLEKEY_API_URL), and the
- * development secrets. Each part stops with `shutdown`.
+ * (DATABASE_URL), a mail sink (SMTP_URL), the SingleKey stand-in (SINGLEKEY_API_URL), which also
+ * receives the status webhooks unless PLATFORM_WEBHOOK_URL is set, and the development secrets.
+ * Each part stops with `shutdown`.
  */
 import path from 'node:path';
 import { assertStrongSecrets, assertWebhookAuthConfigured, type Config } from '../../src/config';
@@ -12,7 +13,7 @@ import { requireBinary } from '../temporal-binaries';
 import { loadOrCreateCodecKeys, loadOrCreateDevSecret } from './dev-secret';
 import { startEmbeddedPostgres } from './postgres';
 import { assertPostgresMayEnter } from './postgres-access';
-import { startEmbeddedSingleKey, useDevWebhookCredentials } from './singlekey-stand-in';
+import { startEmbeddedSingleKey, useDevPlatformWebhook, useDevWebhookCredentials } from './singlekey-stand-in';
 import { startSideBySide } from './start-side-by-side';
 import { startSmtpSink } from './smtp-sink';
 import { startTemporalDevServer } from './temporal-dev-server';
@@ -35,6 +36,8 @@ export async function startDevStack(config: Config, logger: Logger, shutdown: Sh
   summary.push(...useDevWebhookCredentials(config));
   assertWebhookAuthConfigured(config);
   config.reportLinks.secret ??= loadOrCreateDevSecret(dataDir, 'report-link-secret', 'rls_dev_').secret;
+  // With the stand-in, it plays the platform too: status webhooks go to it unless configured elsewhere.
+  const statusWebhooks = useDevPlatformWebhook(config, !config.singlekey.apiUrl);
   assertStrongSecrets(config);
   // The embedded Web UI, in a browser on this machine, reads decoded payloads without a token.
   config.codecServer.openToLoopback = true;
@@ -74,6 +77,7 @@ export async function startDevStack(config: Config, logger: Logger, shutdown: Sh
     config.singlekey.apiUrl = standIn.url;
     summary.push(['SingleKey', `${standIn.url}  (local stand-in that plays screenings: see the README's walkthrough)`]);
   }
+  summary.push(...statusWebhooks);
   return { temporalAddress, databaseUrl, smtpUrl, summary };
 }
 

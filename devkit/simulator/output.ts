@@ -1,4 +1,5 @@
 import type { ScreeningView } from '../../workflows/messages';
+import type { ReceivedStatusWebhook } from '../stand-in/platform-receiver';
 import { retryScheduleMinutes, type DeliveryAttempt } from '../stand-in/webhook-sender';
 
 /** How `npm run simulate` prints: one table row per delivery attempt, then the screening's state. */
@@ -71,4 +72,13 @@ export function describeView(view: ScreeningView, expected: { status: string; me
   ];
   for (const [name, keys] of Object.entries(view.effects)) if (keys.length) lines.push(`  effects ${name.padEnd(11)} ${keys.join(', ')}`);
   return lines.join('\n');
+}
+
+/** One line per status webhook the platform (the stand-in's receiver) got, in arrival order: status, webhook-id, verified, answer. */
+export function describeStatusWebhooks(webhooks: ReceivedStatusWebhook[]): string {
+  if (webhooks.length === 0) return '  none received by the stand-in (npm start sends them there unless PLATFORM_WEBHOOK_URL says otherwise)';
+  const width = Math.max(...webhooks.map((w) => w.webhookId.length));
+  return webhooks
+    .map((w) => `  ${(w.status ?? '?').padEnd(12)} ${w.webhookId.padEnd(width)}  ${w.verified ? 'verified' : 'NOT VERIFIED'}  ${w.answered}`)
+    .join('\n');
 }

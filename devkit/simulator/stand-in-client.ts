@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../src/config';
 import { UsageError } from '../../src/entrypoint';
+import type { ReceivedStatusWebhook } from '../stand-in/platform-receiver';
 import type { Scenario, WebhookFormat } from '../stand-in/scenarios';
 import type { DeliveryAttempt } from '../stand-in/webhook-sender';
 import { attemptRow } from './output';
@@ -54,6 +55,29 @@ export async function followDeliveries(singlekeyUrl: string, apiToken: string, p
     for (const attempt of log.attempts.slice(printed)) console.log(attemptRow(attempt));
     printed = log.attempts.length;
     if (log.finished) return log.attempts;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
+ * The status webhooks the stand-in's platform receiver got for the screening, in arrival order,
+ * once the one for `finalStatus` is among them: it follows the status change by an activity, so it
+ * may arrive just after the end state shows. Waits up to 5 s for it (1 s while none came at all:
+ * the service may send them elsewhere, or not at all).
+ */
+export async function receivedStatusWebhooks(
+  singlekeyUrl: string,
+  apiToken: string,
+  purchaseToken: string,
+  finalStatus?: string,
+): Promise<ReceivedStatusWebhook[]> {
+  const started = Date.now();
+  for (;;) {
+    const { webhooks } = (await singlekey(singlekeyUrl, apiToken, `/stand-in/platform-webhooks?purchase_token=${encodeURIComponent(purchaseToken)}`)) as {
+      webhooks: ReceivedStatusWebhook[];
+    };
+    const done = webhooks.some((w) => w.status === finalStatus && w.answered < 300);
+    if (done || finalStatus === undefined || Date.now() - started > (webhooks.length > 0 ? 5_000 : 1_000)) return webhooks;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import getRawBody from 'raw-body';
 import { z } from 'zod';
+import { createPlatformReceiver, PLATFORM_WEBHOOK_PATH, type ReceivedStatusWebhook } from './platform-receiver';
 import { samplePdf } from './sample-pdf';
 import { formatLimitation, type Scenario, scenarioNames, scenarios, stepsIn, webhookFormats } from './scenarios';
 import type { StandInScreening, WebhookCredentials } from './webhook-payloads';
@@ -21,7 +22,9 @@ import { type DeliveryAttempt, type Playback, startPlayback } from './webhook-se
  *
  * Stand-in additions: `stand_in_scenario`, `stand_in_format`, `stand_in_speed` and `stand_in_score`
  * in the request body, and `GET /stand-in/screenings/<token>` with the delivery attempts (used by
- * `npm run simulate`).
+ * `npm run simulate`). It also plays the rental platform's receiver of the service's status
+ * webhooks (platform-receiver.ts): `POST /platform-webhooks`, without the API token (the signature
+ * authenticates it), and what it received at `GET /stand-in/platform-webhooks[?purchase_token=]`.
  */
 export interface SingleKeyStandIn {
   url: string;
@@ -32,8 +35,16 @@ export interface SingleKeyStandIn {
   inProgress(purchaseToken: string): void;
   /** Makes it answer an HTTP error (with `Retry-After` when given). */
   fail(purchaseToken: string, status: number, retryAfterSeconds?: number): void;
-  /** `METHOD path` of every request received. */
+  /** `METHOD path` of every request received (but the status webhooks). */
   requests: string[];
+  /** Where the service's status webhooks go to reach this stand-in's platform receiver. */
+  platformWebhookUrl: string;
+  /** Every status webhook received, in arrival order. */
+  platformWebhooks: ReceivedStatusWebhook[];
+  /** The next `count` verified status webhooks are answered `status` (default 503), with `Retry-After` when given. */
+  failPlatformWebhooks(count: number, status?: number, retryAfterSeconds?: number): void;
+  /** Status webhooks are answered `ms` after they arrive from now on (0: at once). */
+  delayPlatformWebhooks(ms: number): void;
   /** Stops playing webhooks and closes the server. */
   close(): Promise<void>;
 }
@@ -52,6 +63,10 @@ export interface StandInOptions {
   onAttempt?: (purchaseToken: string, attempt: DeliveryAttempt) => void;
   /** Milliseconds since the epoch for the report API's notion of progress (tests move it by hand). */
   now?: () => number;
+  /** The `whsec_` secret status webhooks are verified with; without it every one is answered 401. */
+  platformWebhookSecret?: string;
+  /** Told about every status webhook received. */
+  onPlatformWebhook?: (received: ReceivedStatusWebhook) => void;
 }
 
 export const DEFAULT_SPEED = 60;
@@ -99,8 +114,11 @@ export async function startSingleKeyStandIn(options: StandInOptions = {}): Promi
   const minuteOf = (entry: Played) => ((now() - entry.createdAt) * entry.speed) / 60_000;
   const app = new Koa();
   const router = new Router();
+  const platform = createPlatformReceiver(options.platformWebhookSecret, options.onPlatformWebhook);
   let url = '';
 
+  // Before the API token check: the platform's receiver authenticates by signature.
+  app.use(platform.middleware);
   app.use(async (ctx, next) => {
     requests.push(`${ctx.method} ${ctx.url}`);
     if (ctx.get('Authorization') !== `Token ${token}`) {
@@ -224,6 +242,11 @@ export async function startSingleKeyStandIn(options: StandInOptions = {}): Promi
     };
   });
 
+  router.get('/stand-in/platform-webhooks', (ctx) => {
+    const purchaseToken = typeof ctx.query.purchase_token === 'string' ? ctx.query.purchase_token : undefined;
+    ctx.body = { webhooks: platform.list(purchaseToken) };
+  });
+
   /** Tokens it did not issue are unknown (see the module comment); played ones follow their scenario. */
   function reportState(entry: Played | undefined): 'ready' | 'failed' | 'Report in Progress' | 'Waiting for tenant' | 'unknown' {
     if (!entry) return options.readyByDefault ? 'ready' : 'unknown';
@@ -248,6 +271,10 @@ export async function startSingleKeyStandIn(options: StandInOptions = {}): Promi
     inProgress: (purchaseToken) => void overrides.set(purchaseToken, { inProgress: true }),
     fail: (purchaseToken, status, retryAfter) => void overrides.set(purchaseToken, { status, retryAfter }),
     requests,
+    platformWebhookUrl: `${url}${PLATFORM_WEBHOOK_PATH}`,
+    platformWebhooks: platform.received,
+    failPlatformWebhooks: platform.fail,
+    delayPlatformWebhooks: platform.delay,
     async close() {
       for (const entry of played.values()) entry.playback?.stop();
       await Promise.all([...played.values()].map((entry) => entry.playback?.done));

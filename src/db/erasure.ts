@@ -9,6 +9,8 @@ export interface ErasedRows {
   reports: number;
   /** Send-ledger rows whose recipient and last error were cleared. */
   notifications: number;
+  /** Status-webhook ledger rows deleted (each holds the body sent: score, recommendation, external ids). */
+  platformWebhooks: number;
 }
 
 /**
@@ -26,8 +28,10 @@ export async function markErased(db: Db, purchaseToken: string): Promise<void> {
 /**
  * Removes a screening's personal data from PostgreSQL in one transaction: the read model's
  * contacts, score and recommendation (the row stays, with its ids, status and times, marked
- * `erased_at`), the archived report JSON and PDF, and the send ledger's recipients and errors (an
- * SMTP error can quote an address). Idempotent: a second call finds nothing and says so.
+ * `erased_at`), the archived report JSON and PDF, the send ledger's recipients and errors (an
+ * SMTP error can quote an address), and the status-webhook ledger's rows, whose bodies carry the
+ * score (nothing is sent for an erased screening again, so they guard nothing any more).
+ * Idempotent: a second call finds nothing and says so.
  */
 export async function erasePersonalData(db: Db, purchaseToken: string): Promise<ErasedRows> {
   return db.transaction(async (trx) => {
@@ -47,7 +51,8 @@ export async function erasePersonalData(db: Db, purchaseToken: string): Promise<
       .where({ purchase_token: purchaseToken })
       .andWhere((q) => q.whereNotNull('recipient').orWhereNotNull('error'))
       .update({ recipient: null, error: null, updated_at: trx.fn.now() });
-    return { readModel: readModel > 0, reports, notifications };
+    const platformWebhooks = await trx('platform_webhooks').where({ purchase_token: purchaseToken }).delete();
+    return { readModel: readModel > 0, reports, notifications, platformWebhooks };
   });
 }
 

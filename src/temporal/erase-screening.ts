@@ -24,6 +24,11 @@ export async function eraseScreening(db: Db, client: Client, purchaseToken: stri
   const again = await erasePersonalData(db, purchaseToken);
   return {
     runs,
-    rows: { readModel: rows.readModel || again.readModel, reports: rows.reports + again.reports, notifications: rows.notifications + again.notifications },
+    rows: {
+      readModel: rows.readModel || again.readModel,
+      reports: rows.reports + again.reports,
+      notifications: rows.notifications + again.notifications,
+      platformWebhooks: rows.platformWebhooks + again.platformWebhooks,
+    },
   };
 }

@@ -52,7 +52,7 @@ export function screeningSignalerFor(client: Client, config: Config, db: Db): Sc
     taskQueue: config.temporal.taskQueue,
     lifecycle: config.lifecycle,
     publishScore: config.temporal.scoreSearchAttribute,
-    notifyPlatform: false,
+    notifyPlatform: config.platformWebhook.url !== undefined,
     endedScreening: (purchaseToken) => endedScreening(db, purchaseToken),
   });
 }

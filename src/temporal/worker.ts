@@ -57,6 +57,12 @@ function installRuntime(logger: Logger, metricsPort: number): void {
   }
 }
 
+/** Where the status webhooks go once PLATFORM_WEBHOOK_URL is set (loadConfig refuses a URL without its secret); unset: none are sent. */
+function platformWebhookOf(config: Config) {
+  const { url, secret } = config.platformWebhook;
+  return url !== undefined && secret !== undefined ? { url, secret, publicBaseUrl: config.reportLinks.publicBaseUrl } : undefined;
+}
+
 /** Creates and runs the screening worker on `address`, with the TLS and API key settings of `config.temporal.connection`. */
 export async function startWorker(opts: { config: Config; address: string; db: Db; mailer: Transporter; logger: Logger }): Promise<RunningWorker> {
   const { config, db, mailer, logger } = opts;
@@ -88,6 +94,7 @@ export async function startWorker(opts: { config: Config; address: string; db: D
         secret: requireSetting(config.reportLinks.secret, 'REPORT_LINK_SECRET', 'the worker (it signs report links)'),
         ttlMs: msToNumber(config.reportLinks.ttl),
       },
+      platformWebhook: platformWebhookOf(config),
     }),
     shutdownGraceTime: '20 seconds',
   });

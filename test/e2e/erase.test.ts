@@ -79,7 +79,9 @@ describe('npm run erase', function () {
     );
     const everything = async () => {
       const rows = await Promise.all(
-        ['screenings', 'reports', 'notifications', 'delivery_log'].map((table) => worker.db(table).where({ purchase_token: token }).select()),
+        ['screenings', 'reports', 'notifications', 'platform_webhooks', 'delivery_log'].map((table) =>
+          worker.db(table).where({ purchase_token: token }).select(),
+        ),
       );
       return JSON.stringify(rows);
     };

@@ -28,7 +28,6 @@ describe('the rental platform end to end', function () {
   this.timeout(180_000);
   const taskQueue = 'platform-e2e';
   const apiKey = `platform-e2e-${randomBytes(24).toString('hex')}`;
-  const platformSecret = `whsec_${randomBytes(32).toString('base64')}`;
   let connection: NativeConnection;
   let client: Client;
   let worker: Awaited<ReturnType<typeof startScreeningWorker>>;
@@ -49,8 +48,7 @@ describe('the rental platform end to end', function () {
     worker = await startScreeningWorker(connection, taskQueue, {
       client,
       signaler,
-      standIn: { credentials: { secret: TEST_WEBHOOK_SECRET }, platformWebhookSecret: platformSecret, defaultSpeed: 600 },
-      platformWebhook: (standInUrl) => ({ url: `${standInUrl}/platform-webhooks`, secret: platformSecret, publicBaseUrl: 'http://platform-e2e.test' }),
+      standIn: { credentials: { secret: TEST_WEBHOOK_SECRET }, defaultSpeed: 600 },
     });
     db = worker.db;
     requests.client = client;

@@ -96,9 +96,17 @@ describe('npm run simulate against the started service (end to end)', function (
       assert.equal(code, 0, output);
       assert.match(output, new RegExp(`status +${expected} +\\(expected ${expected}: yes\\)`));
       assert.equal(await readModelStatus(tokenIn(output)), expected);
+      // What the stand-in, as the platform, received for the screening: every one verified, if any came.
+      assert.match(output, /Status webhooks the platform received/);
+      assert.doesNotMatch(output, /NOT VERIFIED/);
       checks[name]?.(output);
     });
   }
+
+  it('npm start points the status webhooks at its stand-in, signed with a development secret kept in DATA_DIR', () => {
+    assert.match(service!.output(), new RegExp(`Status webhooks +http://127\\.0\\.0\\.1:${ports.singlekey}/platform-webhooks `));
+    assert.match(readFileSync(path.join(dataDir, 'platform-webhook-secret'), 'utf8'), /^whsec_[A-Za-z0-9+/]{32}\n$/);
+  });
 
   it('happy: the landlord gets the report e-mail in the mail folder', async () => {
     const { code, output } = await simulate('happy');

@@ -98,6 +98,18 @@ describe('loadConfig', () => {
       );
     });
 
+    it("refuses a platform webhook secret of fewer than 24 bytes, or the Standard Webhooks test vector's, never quoting it", () => {
+      const refused = (secret: string, reason: RegExp) =>
+        assert.throws(
+          () => assertStrongSecrets(loadConfig({ PLATFORM_WEBHOOK_URL: 'https://platform.example.test/hooks', PLATFORM_WEBHOOK_SECRET: secret })),
+          (error: unknown) => error instanceof ConfigError && reason.test(error.message) && !error.message.includes(secret),
+        );
+      refused(`whsec_${Buffer.alloc(16, 1).toString('base64')}`, /PLATFORM_WEBHOOK_SECRET: 16 bytes after whsec_, at least 24 required/);
+      refused('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', /PLATFORM_WEBHOOK_SECRET: a published example value/);
+      const strongPlatform = `whsec_${Buffer.alloc(24, 1).toString('base64')}`;
+      assertStrongSecrets(loadConfig({ PLATFORM_WEBHOOK_URL: 'https://platform.example.test/hooks', PLATFORM_WEBHOOK_SECRET: strongPlatform }));
+    });
+
     it('accepts strong secrets and unset ones', () => {
       assertStrongSecrets(loadConfig({ SINGLEKEY_WEBHOOK_SECRETS: strong, REPORT_LINK_SECRET: `${strong}b` }));
       assertStrongSecrets(loadConfig({}));
@@ -114,6 +126,34 @@ describe('loadConfig', () => {
       );
       assert.equal(failed.code, 2);
       assert.match(failed.stderr ?? '', /SINGLEKEY_WEBHOOK_SECRETS \(secret 1\): a published example value/);
+    });
+  });
+
+  describe('status webhooks to the platform', () => {
+    const secret = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+
+    it('are off unless PLATFORM_WEBHOOK_URL is set, and read the URL and its secret when it is', () => {
+      assert.deepEqual(loadConfig({}).platformWebhook, { url: undefined, secret: undefined });
+      const config = loadConfig({ PLATFORM_WEBHOOK_URL: 'https://platform.example.test/hooks', PLATFORM_WEBHOOK_SECRET: secret });
+      assert.deepEqual(config.platformWebhook, { url: 'https://platform.example.test/hooks', secret });
+    });
+
+    it('refuses a URL without its secret, a secret not written whsec_<base64>, and a URL that is not http(s), naming each (never the secret)', () => {
+      const refused = (env: Record<string, string>, reason: RegExp) =>
+        assert.throws(
+          () => loadConfig(env),
+          (error: unknown) => error instanceof ConfigError && reason.test(error.message) && !error.message.includes('not-base64'),
+        );
+      refused({ PLATFORM_WEBHOOK_URL: 'https://platform.example.test/hooks' }, /PLATFORM_WEBHOOK_SECRET: required when PLATFORM_WEBHOOK_URL is set/);
+      refused({ PLATFORM_WEBHOOK_URL: 'https://p.example.test', PLATFORM_WEBHOOK_SECRET: 'whsec_not-base64!' }, /PLATFORM_WEBHOOK_SECRET: expected whsec_/);
+      refused(
+        { PLATFORM_WEBHOOK_URL: 'https://p.example.test', PLATFORM_WEBHOOK_SECRET: Buffer.alloc(32).toString('base64') },
+        /PLATFORM_WEBHOOK_SECRET: expected whsec_/,
+      );
+      refused(
+        { PLATFORM_WEBHOOK_URL: 'ftp://platform.example.test', PLATFORM_WEBHOOK_SECRET: secret },
+        /PLATFORM_WEBHOOK_URL: expected a URL starting with http:\/\/ or https:\/\//,
+      );
     });
   });
 

@@ -13,8 +13,10 @@ import type { ScreeningSignaler } from '../../src/temporal/screening-signaler';
 const TEST_FROM = 'Screenings <screenings@example.test>';
 const TEST_ALERTS = 'ops@example.test';
 export const TEST_REPORT_LINKS = { publicBaseUrl: 'http://reports.example.test', secret: 'report-link-test-secret', ttlMs: 30 * 24 * 3_600_000 };
+/** Signs the status webhooks in tests (32 bytes; Standard Webhooks asks for 24 or more). */
+export const TEST_PLATFORM_WEBHOOK_SECRET = `whsec_${Buffer.from('status-webhook-test-secret-32-by').toString('base64')}`;
 
-/** A worker with the real activities on the test PostgreSQL, SMTP server and a SingleKey stand-in. */
+/** A worker with the real activities on the test PostgreSQL, SMTP server and a SingleKey stand-in (which also receives the status webhooks). */
 export async function startScreeningWorker(
   connection: NativeConnection,
   taskQueue: string,
@@ -24,15 +26,13 @@ export async function startScreeningWorker(
     /** Starts requested screenings (`POST /screenings`). */
     signaler?: ScreeningSignaler;
     standIn?: StandInOptions;
-    /** Where status webhooks go, given the stand-in's URL (it has a receiver). */
-    platformWebhook?: (standInUrl: string) => { url: string; secret: string; publicBaseUrl: string };
   } = {},
 ) {
   const env = testEnvironment();
   const db: Db = createDb(env.databaseUrl);
   await migrateLatest(db);
   const mailer: Transporter = createMailer(options.smtpUrl ?? env.smtpUrl);
-  const singlekey: SingleKeyStandIn = await startSingleKeyStandIn(options.standIn);
+  const singlekey: SingleKeyStandIn = await startSingleKeyStandIn({ platformWebhookSecret: TEST_PLATFORM_WEBHOOK_SECRET, ...options.standIn });
   const worker = await Worker.create({
     connection,
     taskQueue,
@@ -45,7 +45,7 @@ export async function startScreeningWorker(
       reportLinks: TEST_REPORT_LINKS,
       client: options.client,
       signaler: options.signaler,
-      platformWebhook: options.platformWebhook?.(singlekey.url),
+      platformWebhook: { url: singlekey.platformWebhookUrl, secret: TEST_PLATFORM_WEBHOOK_SECRET, publicBaseUrl: TEST_REPORT_LINKS.publicBaseUrl },
     }),
   });
   const running = worker.run();

@@ -4,10 +4,12 @@ import type { AddressInfo } from 'node:net';
 import getRawBody from 'raw-body';
 import { startReceiverGate } from '../../../devkit/simulator/receiver-gate';
 import { scenarios, stepsIn } from '../../../devkit/stand-in/scenarios';
+import type { ReceivedStatusWebhook } from '../../../devkit/stand-in/platform-receiver';
 import { type SingleKeyStandIn, startSingleKeyStandIn } from '../../../devkit/stand-in/server';
 import { retryScheduleMinutes } from '../../../devkit/stand-in/webhook-sender';
 import { authenticate } from '../../../src/webhook/authenticate';
 import { parseDelivery } from '../../../src/webhook/parse-delivery';
+import { signedHeaders } from '../../../src/platform/status-webhook';
 
 const secret = 'whsec_stand_in_test';
 const handshakeToken = 'hst_stand_in_test';
@@ -275,5 +277,77 @@ describe('receiver gate (the outage scenario)', () => {
       await gate.close();
       await target.close();
     }
+  });
+});
+
+describe("the stand-in's platform receiver (status webhooks)", () => {
+  const platformSecret = `whsec_${Buffer.alloc(24, 3).toString('base64')}`;
+  let standIn: SingleKeyStandIn;
+  afterEach(() => standIn.close());
+
+  const event = (token: string, status: 'invited' | 'completed') => ({
+    type: 'screening.status_changed',
+    timestamp: new Date().toISOString(),
+    data: { purchase_token: token, status },
+  });
+  /** POSTs `body` signed by the service's own signer, with `sentBody` on the wire (a tampered copy when different). */
+  const post = (body: string, options: { secret?: string; sentBody?: string; id?: string } = {}) =>
+    fetch(standIn.platformWebhookUrl, {
+      method: 'POST',
+      headers: signedHeaders(options.secret ?? platformSecret, options.id ?? 'scr_pt1_invited', body, new Date()),
+      body: options.sentBody ?? body,
+    });
+
+  it('answers 204 to a delivery its secret verifies, without the API token, and lists it by purchase token', async () => {
+    standIn = await startSingleKeyStandIn({ platformWebhookSecret: platformSecret });
+    assert.equal((await post(JSON.stringify(event('pt1', 'invited')))).status, 204);
+    assert.equal((await post(JSON.stringify(event('pt2', 'completed')), { id: 'scr_pt2_completed' })).status, 204);
+    const listed = await call(standIn, '/stand-in/platform-webhooks?purchase_token=pt1');
+    assert.deepEqual(
+      (listed.json!.webhooks as ReceivedStatusWebhook[]).map(({ webhookId, type, status, purchase_token, verified, answered }) => ({
+        webhookId,
+        type,
+        status,
+        purchase_token,
+        verified,
+        answered,
+      })),
+      [{ webhookId: 'scr_pt1_invited', type: 'screening.status_changed', status: 'invited', purchase_token: 'pt1', verified: true, answered: 204 }],
+    );
+    assert.equal(standIn.platformWebhooks.length, 2);
+    assert.equal((await call(standIn, '/stand-in/platform-webhooks', undefined, 'wrong')).status, 401);
+  });
+
+  it('answers 401 to a tampered body, another secret, or any delivery when it has no secret, recording each as not verified', async () => {
+    standIn = await startSingleKeyStandIn({ platformWebhookSecret: platformSecret });
+    const body = JSON.stringify(event('pt1', 'invited'));
+    assert.equal((await post(body, { sentBody: body.replace('invited', 'completed') })).status, 401);
+    assert.equal((await post(body, { secret: `whsec_${Buffer.alloc(24, 4).toString('base64')}` })).status, 401);
+    assert.deepEqual(
+      standIn.platformWebhooks.map((w) => [w.verified, w.answered]),
+      [
+        [false, 401],
+        [false, 401],
+      ],
+    );
+    await standIn.close();
+    standIn = await startSingleKeyStandIn();
+    assert.equal((await post(body)).status, 401);
+  });
+
+  it('answers 503 to the next n verified deliveries after failPlatformWebhooks(n), then 204 again', async () => {
+    standIn = await startSingleKeyStandIn({ platformWebhookSecret: platformSecret });
+    standIn.failPlatformWebhooks(2, 503, 30);
+    const body = JSON.stringify(event('pt1', 'invited'));
+    const answers = [];
+    for (let i = 0; i < 3; i++) {
+      const response = await post(body);
+      answers.push([response.status, response.headers.get('retry-after')]);
+    }
+    assert.deepEqual(answers, [
+      [503, '30'],
+      [503, '30'],
+      [204, null],
+    ]);
   });
 });
