@@ -37,6 +37,10 @@ export interface SingleKeyStandIn {
   fail(purchaseToken: string, status: number, retryAfterSeconds?: number): void;
   /** `METHOD path` of every request received (but the status webhooks). */
   requests: string[];
+  /** The screenings `POST /api/request` created, in order, with the `callback_url` each was given. */
+  screenings(): { purchaseToken: string; externalTenantId: string; callbackUrl?: string }[];
+  /** Makes `POST /api/request` answer `status` (a SingleKey outage) until called with undefined. */
+  failRequests(status: number | undefined): void;
   /** Where the service's status webhooks go to reach this stand-in's platform receiver. */
   platformWebhookUrl: string;
   /** Every status webhook received, in arrival order. */
@@ -101,6 +105,7 @@ interface Played {
   playback?: Playback;
   speed: number;
   createdAt: number;
+  callbackUrl?: string;
 }
 
 type Override = { score: number } | { status: number; retryAfter?: number } | { inProgress: true };
@@ -110,6 +115,7 @@ export async function startSingleKeyStandIn(options: StandInOptions = {}): Promi
   const played = new Map<string, Played>();
   const overrides = new Map<string, Override>();
   const requests: string[] = [];
+  let requestOutage: number | undefined;
   const now = options.now ?? Date.now;
   const minuteOf = (entry: Played) => ((now() - entry.createdAt) * entry.speed) / 60_000;
   const app = new Koa();
@@ -131,6 +137,11 @@ export async function startSingleKeyStandIn(options: StandInOptions = {}): Promi
   });
 
   router.post('/api/request', async (ctx) => {
+    if (requestOutage) {
+      ctx.status = requestOutage;
+      ctx.body = { detail: 'Service temporarily unavailable.' };
+      return;
+    }
     let input: unknown;
     try {
       input = JSON.parse((await getRawBody(ctx.req, { limit: '64kb' })).toString('utf8'));
@@ -146,6 +157,12 @@ export async function startSingleKeyStandIn(options: StandInOptions = {}): Promi
       return;
     }
     const request = parsed.data;
+    // SingleKey sends the tenant form by e-mail or SMS: it needs one of them.
+    if (request.tenant_form && !request.ten_email && !request.ten_tel) {
+      ctx.status = 400;
+      ctx.body = { success: false, errors: ['ten_email: an e-mail address or ten_tel is required to send the tenant form'] };
+      return;
+    }
     const scenario = scenarios[request.stand_in_scenario]!;
     const problem = request.callback_url ? playbackProblem(scenario, request.stand_in_format, options.credentials) : undefined;
     if (problem) {
@@ -165,7 +182,7 @@ export async function startSingleKeyStandIn(options: StandInOptions = {}): Promi
       score: request.stand_in_score,
     };
     const speed = request.stand_in_speed ?? options.defaultSpeed ?? DEFAULT_SPEED;
-    const entry: Played = { screening, scenario, format: request.stand_in_format, speed, createdAt: now() };
+    const entry: Played = { screening, scenario, format: request.stand_in_format, speed, createdAt: now(), callbackUrl: request.callback_url };
     if (request.callback_url) {
       entry.playback = startPlayback({
         steps: stepsIn(scenario, request.stand_in_format),
@@ -271,6 +288,13 @@ export async function startSingleKeyStandIn(options: StandInOptions = {}): Promi
     inProgress: (purchaseToken) => void overrides.set(purchaseToken, { inProgress: true }),
     fail: (purchaseToken, status, retryAfter) => void overrides.set(purchaseToken, { status, retryAfter }),
     requests,
+    screenings: () =>
+      [...played.values()].map(({ screening, callbackUrl }) => ({
+        purchaseToken: screening.purchaseToken,
+        externalTenantId: screening.externalTenantId,
+        callbackUrl,
+      })),
+    failRequests: (status) => void (requestOutage = status),
     platformWebhookUrl: `${url}${PLATFORM_WEBHOOK_PATH}`,
     platformWebhooks: platform.received,
     failPlatformWebhooks: platform.fail,
