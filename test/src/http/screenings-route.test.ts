@@ -117,8 +117,8 @@ describe('GET /screenings (platform read API)', () => {
   it('answers 400 problems naming the bad parameter, and for a cursor it did not issue', async () => {
     const bad = await get('/screenings?status=done&limit=1000', reader);
     assert.equal(bad.status, 400);
-    const problem = (await bad.json()) as { errors: { parameter: string }[] };
-    assert.deepEqual(problem.errors.map((e) => e.parameter).sort(), ['limit', 'status']);
+    const problem = (await bad.json()) as { errors: { field: string }[] };
+    assert.deepEqual(problem.errors.map((e) => e.field).sort(), ['limit', 'status']);
     assert.equal((await get('/screenings?cursor=not-a-cursor', reader)).status, 400);
   });
 });
