@@ -8,6 +8,7 @@ import type { ScreeningSignaler } from '../temporal/screening-signaler';
 import { HttpError } from './errors';
 import { registerReportRoute } from './report-route';
 import { type CodecServerOptions, registerCodecRoutes } from './codec-route';
+import { openApiDocument } from './openapi';
 import { type PlatformReadDeps, registerScreeningsRoutes } from './screenings-route';
 import { registerWebhookRoute } from './webhook-route';
 import { safeEqual } from '../webhook/authenticate';
@@ -65,6 +66,11 @@ export function createApp(deps: AppDeps): Koa {
   const router = new Router();
   if (deps.codec) registerCodecRoutes(router, deps.codec);
   if (deps.platform) registerScreeningsRoutes(router, deps.platform);
+  let openApi: ReturnType<typeof openApiDocument> | undefined;
+  // The platform's contract, public like any API description; generated on first use.
+  router.get('/openapi.json', (ctx) => {
+    ctx.body = openApi ??= openApiDocument();
+  });
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
