@@ -21,14 +21,23 @@ export const milestonesSchema = z
   .object(Object.fromEntries(milestoneKeys.map((key) => [key, instant.nullable()])) as Record<(typeof milestoneKeys)[number], z.ZodNullable<typeof instant>>)
   .meta({ id: 'Milestones', description: 'When each step happened (SingleKey’s time where it gave one), null until it has.' });
 
-const externalId = z.string().trim().min(1).max(255);
+/** Text the service stores: PostgreSQL cannot hold U+0000 in text, so it is refused here, not at the INSERT. */
+const storable = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    // eslint-disable-next-line no-control-regex -- the control character is the point; a regex (not a refine) shows in the OpenAPI document
+    .regex(/^[^\x00]*$/, 'must not contain U+0000');
+const externalId = storable(255);
 const score = z.number().int().min(300).max(900).nullable();
 const recommendation = z.enum(['approved', 'conditional', 'declined']).nullable();
 
 /** A purchase token as the read API accepts it in a path; any other is unknown (404). */
 export const purchaseTokenSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/);
-const name = z.string().trim().min(1).max(255).optional();
-const phone = z.string().trim().min(3).max(32).optional();
+const name = storable(255).optional();
+const phone = storable(32).min(3).optional();
 
 /**
  * `POST /screenings`: SingleKey's own `POST /api/request` fields, without `callback_url` (the
@@ -47,7 +56,7 @@ export const screeningRequestSchema = z
     ten_last_name: name,
     ten_email: z.email().max(320).optional(),
     ten_tel: phone,
-    purchase_address: z.string().trim().min(1).max(500).optional(),
+    purchase_address: storable(500).optional(),
     tenant_form: z.boolean().optional(),
     run_now: z.boolean().optional(),
   })

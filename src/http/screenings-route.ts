@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
+import { z } from 'zod';
 import type { Db } from '../db/connection';
 import { safeEqual } from '../webhook/authenticate';
 import { signReportLink } from '../reports/report-link';
@@ -144,13 +145,18 @@ function encodeCursor(createdAt: Date, token: string): string {
   return Buffer.from(JSON.stringify([createdAt.toISOString(), token])).toString('base64url');
 }
 
+/** What a cursor carries: the last row's creation time and token, as `encodeCursor` wrote them. */
+const cursorContents = z.tuple([z.iso.datetime(), purchaseTokenSchema]);
+
 function decodeCursor(cursor: string): { createdAt: Date; token: string } {
+  let contents: unknown;
   try {
-    const [createdAt, token] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const at = new Date(createdAt);
-    if (Number.isNaN(at.getTime()) || typeof token !== 'string') throw new Error('bad cursor');
-    return { createdAt: at, token };
+    contents = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw new HttpError(400, 'invalid_cursor', 'cursor is not one this API returned');
+    contents = undefined;
   }
+  // Checked as strictly as a query parameter: whatever reaches SQL must be a time and a token PostgreSQL accepts.
+  const parsed = cursorContents.safeParse(contents);
+  if (!parsed.success) throw new HttpError(400, 'invalid_cursor', 'cursor is not one this API returned');
+  return { createdAt: new Date(parsed.data[0]), token: parsed.data[1] };
 }
