@@ -20,6 +20,8 @@ function problem(description: string, extra: Partial<ZodOpenApiResponseObject> =
 
 const unauthorized = problem('No `Authorization: Bearer <key>` with a key from PLATFORM_API_KEYS.', { id: 'Unauthorized' });
 const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
+/** Where a screening's token in an answer leads: `GET /screenings/{purchase_token}`. */
+const readScreening = (token: string) => ({ operationId: 'getScreening', parameters: { purchase_token: `$response.body#${token}` } });
 
 /**
  * The rental platform's API as an OpenAPI 3.1 document, generated from the zod schemas the routes
@@ -59,6 +61,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
               description: 'Created (or the same screening again, for a retry with the same key and body).',
               headers: z.object({ Location: z.string().describe('The screening’s URL in this API: `/screenings/<purchase_token>`.') }),
               content: json(screeningCreatedSchema),
+              links: { getScreening: readScreening('/purchase_token') },
             },
             '400': problem('The body is not JSON, or `Idempotency-Key` is missing or not valid.'),
             '401': unauthorized,
@@ -74,7 +77,11 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           summary: 'List screenings, newest first, a page at a time',
           requestParams: { query: screeningListQuerySchema },
           responses: {
-            '200': { description: 'One page; `next_cursor` fetches the next.', content: json(screeningPageSchema) },
+            '200': {
+              description: 'One page; `next_cursor` fetches the next.',
+              content: json(screeningPageSchema),
+              links: { getFirstScreening: readScreening('/screenings/0/purchase_token') },
+            },
             '400': problem('A query parameter is not valid (`errors` names each), or the cursor is not one this API issued.'),
             '401': unauthorized,
           },
