@@ -63,13 +63,16 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
               content: json(screeningCreatedSchema),
               links: { getScreening: readScreening('/purchase_token') },
             },
-            '400': problem('The body is not JSON, or `Idempotency-Key` is missing or not valid.'),
+            '400': problem('`Idempotency-Key` is missing or not valid, or the body is not JSON.'),
             '401': unauthorized,
             '409': problem('This `Idempotency-Key` was used before with another body.'),
+            '413': problem('The body is larger than 64 kB.'),
+            '415': problem('The body is not sent as `application/json`.'),
             '422': problem('The request is not valid, by our rules or SingleKey’s; `errors` names the fields.'),
-            '503': problem('SingleKey could not be reached; nothing was created. Retry after `Retry-After` with the same `Idempotency-Key`.', {
-              headers: z.object({ 'Retry-After': z.number().int().min(0).describe('Seconds to wait before retrying.') }),
-            }),
+            '503': problem(
+              'SingleKey (or the service’s workflow engine) has not answered in time. The request is kept and retried: send it again after `Retry-After` with the same `Idempotency-Key` to get its answer.',
+              { headers: z.object({ 'Retry-After': z.number().int().min(0).describe('Seconds to wait before retrying.') }) },
+            ),
           },
         },
         get: {
@@ -124,7 +127,10 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
             }),
           },
           requestBody: { required: true, content: json(statusEventSchema) },
-          responses: { '2XX': { description: 'Received. Any other answer, or none, is retried with the same `webhook-id`.' } },
+          responses: {
+            '2XX': { description: 'Received. Any answer but 2xx and 410, or none within 10 s, is retried with backoff (honouring `Retry-After`).' },
+            '410': { description: 'The receiver wants no more: this message is not sent again (the next status change is).' },
+          },
         },
       },
     },

@@ -32,7 +32,7 @@ describe('the OpenAPI document', () => {
     assert.ok(document.paths?.['/screenings/{purchase_token}']?.get);
     assert.ok(document.webhooks?.screeningStatusChanged?.post);
     const post = document.paths?.['/screenings']?.post;
-    assert.deepEqual(Object.keys(post?.responses ?? {}), ['201', '400', '401', '409', '422', '503']);
+    assert.deepEqual(Object.keys(post?.responses ?? {}), ['201', '400', '401', '409', '413', '415', '422', '503']);
   });
 
   it('is served at GET /openapi.json without a platform key', async () => {
