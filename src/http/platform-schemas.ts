@@ -21,9 +21,23 @@ export const milestonesSchema = z
   .object(Object.fromEntries(milestoneKeys.map((key) => [key, instant.nullable()])) as Record<(typeof milestoneKeys)[number], z.ZodNullable<typeof instant>>)
   .meta({ id: 'Milestones', description: 'When each step happened (SingleKey’s time where it gave one), null until it has.' });
 
-const externalId = z.string().trim().min(1).max(255);
-const name = z.string().trim().min(1).max(255).optional();
-const phone = z.string().trim().min(3).max(32).optional();
+/** Text the service stores: PostgreSQL cannot hold U+0000 in text, so it is refused here, not at the INSERT. */
+const storable = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    // eslint-disable-next-line no-control-regex -- the control character is the point; a regex (not a refine) shows in the OpenAPI document
+    .regex(/^[^\x00]*$/, 'must not contain U+0000');
+const externalId = storable(255);
+const score = z.number().int().min(300).max(900).nullable();
+const recommendation = z.enum(['approved', 'conditional', 'declined']).nullable();
+
+/** A purchase token as the read API accepts it in a path; any other is unknown (404). */
+export const purchaseTokenSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/);
+const name = storable(255).optional();
+const phone = storable(32).min(3).optional();
 
 /**
  * `POST /screenings`: SingleKey's own `POST /api/request` fields, without `callback_url` (the
@@ -42,7 +56,7 @@ export const screeningRequestSchema = z
     ten_last_name: name,
     ten_email: z.email().max(320).optional(),
     ten_tel: phone,
-    purchase_address: z.string().trim().min(1).max(500).optional(),
+    purchase_address: storable(500).optional(),
     tenant_form: z.boolean().optional(),
     run_now: z.boolean().optional(),
   })
@@ -77,6 +91,7 @@ export const problemSchema = z
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   })
   .meta({ id: 'Problem' });
+export type Problem = z.infer<typeof problemSchema>;
 
 /**
  * The body of the status webhook (Standard Webhooks: `webhook-id`, `webhook-timestamp`,
@@ -95,10 +110,57 @@ export const statusEventSchema = z
       external_customer_id: z.string().nullable(),
       external_tenant_id: z.string().nullable(),
       milestones: milestonesSchema,
-      score: z.number().int().min(300).max(900).nullable(),
-      recommendation: z.enum(['approved', 'conditional', 'declined']).nullable(),
+      score,
+      recommendation,
       screening_url: z.url().describe('GET it with a platform API key for the whole screening.'),
     }),
   })
   .meta({ id: 'ScreeningStatusChanged' });
 export type StatusEvent = z.infer<typeof statusEventSchema>;
+
+/** `GET /screenings` query: filters (all optional, combined with AND), page size and the cursor of the previous page. */
+export const screeningListQuerySchema = z.object({
+  external_customer_id: externalId.optional(),
+  external_tenant_id: externalId.optional(),
+  status: screeningStatusSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20).describe('Screenings per page.'),
+  cursor: z.string().max(512).optional().describe('`next_cursor` of the previous page.'),
+});
+
+/** A screening as `GET /screenings` lists it: the read model's row, contacts only for a personal key. */
+export const screeningSummarySchema = z
+  .object({
+    purchase_token: z.string(),
+    status: screeningStatusSchema,
+    external_customer_id: z.string().nullable(),
+    external_tenant_id: z.string().nullable(),
+    milestones: milestonesSchema,
+    score,
+    recommendation,
+    erased: z.boolean().describe('The tenant’s personal data was erased (withdrawn consent).'),
+    updated_at: instant,
+    contacts: z
+      .object({ tenant_email: z.string().nullable(), landlord_email: z.string().nullable() })
+      .optional()
+      .describe('Only for a key written `<key>:personal` in PLATFORM_API_KEYS.'),
+  })
+  .meta({ id: 'ScreeningSummary' });
+export type ScreeningSummary = z.infer<typeof screeningSummarySchema>;
+
+/** `GET /screenings/<purchase_token>`: the summary, the e-mails sent and the report PDF link. */
+export const screeningSchema = screeningSummarySchema
+  .extend({
+    effects_sent: z.array(z.string()).describe('The e-mails sent, by send-ledger kind, oldest first.'),
+    report_pdf: z.url().nullable().describe('A signed, expiring link to the archived report PDF; null until archived or once erased.'),
+  })
+  .meta({ id: 'Screening' });
+export type Screening = z.infer<typeof screeningSchema>;
+
+/** A page of `GET /screenings`, newest first. */
+export const screeningPageSchema = z
+  .object({
+    screenings: z.array(screeningSummarySchema),
+    next_cursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last.'),
+  })
+  .meta({ id: 'ScreeningPage' });
+export type ScreeningPage = z.infer<typeof screeningPageSchema>;

@@ -7,6 +7,15 @@ import { signReportLink } from '../reports/report-link';
 import { HttpError } from './errors';
 import type { Logger } from '../logger';
 import { registerScreeningRequestRoute, type ScreeningRequestDeps } from './screening-requests-route';
+import {
+  milestoneKeys,
+  type Problem,
+  purchaseTokenSchema,
+  type Screening,
+  screeningListQuerySchema,
+  type ScreeningPage,
+  type ScreeningSummary,
+} from './platform-schemas';
 
 /** One platform API key, and whether it may see personal fields (contacts). */
 export interface PlatformKey {
@@ -22,16 +31,6 @@ export interface PlatformReadDeps {
   /** Serves `POST /screenings` when given. */
   requests?: ScreeningRequestDeps;
 }
-
-const statuses = ['unknown', 'invited', 'form_opened', 'submitted', 'completed', 'failed', 'expired', 'stalled'] as const;
-const listQuery = z.object({
-  external_customer_id: z.string().trim().min(1).max(255).optional(),
-  external_tenant_id: z.string().trim().min(1).max(255).optional(),
-  status: z.enum(statuses).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(512).optional(),
-});
-const milestoneColumns = ['invited_at', 'form_opened_at', 'submitted_at', 'completed_at', 'failed_at', 'expired_at'] as const;
 
 /**
  * The rental platform's read API: `GET /screenings/<purchase_token>` and `GET /screenings`
@@ -53,13 +52,14 @@ export function registerScreeningsRoutes(router: Router, deps: PlatformReadDeps)
       ctx.status = error.status;
       ctx.set(error.headers ?? {});
       ctx.type = 'application/problem+json';
-      ctx.body = {
+      const problem: Problem = {
         type: `about:blank#${error.code}`,
         title: error.code.replace(/_/g, ' '),
         status: error.status,
         detail: error.message,
-        ...(error.details ? { errors: error.details } : {}),
+        ...(error.details ? { errors: error.details as Problem['errors'] } : {}),
       };
+      ctx.body = problem;
     }
   };
 
@@ -67,12 +67,12 @@ export function registerScreeningsRoutes(router: Router, deps: PlatformReadDeps)
 
   router.get('/screenings/:token', guard, async (ctx) => {
     const token = ctx.params.token ?? '';
-    if (!/^[A-Za-z0-9_.-]{1,128}$/.test(token)) throw new HttpError(404, 'not_found', 'no screening with that purchase token');
+    if (!purchaseTokenSchema.safeParse(token).success) throw new HttpError(404, 'not_found', 'no screening with that purchase token');
     const row = (await deps.db('screenings').where({ purchase_token: token }).first()) as Record<string, unknown> | undefined;
     if (!row) throw new HttpError(404, 'not_found', 'no screening with that purchase token');
     const sent = (await deps.db('notifications').where({ purchase_token: token, status: 'sent' }).orderBy('sent_at').pluck('kind')) as string[];
     const archived = await deps.db('reports').where({ purchase_token: token, scope: 'full' }).whereNotNull('pdf').first('purchase_token');
-    ctx.body = {
+    const screening: Screening = {
       ...view(row, (ctx.state.platformKey as PlatformKey).personal),
       effects_sent: sent,
       report_pdf:
@@ -85,16 +85,17 @@ export function registerScreeningsRoutes(router: Router, deps: PlatformReadDeps)
             })
           : null,
     };
+    ctx.body = screening;
   });
 
   router.get('/screenings', guard, async (ctx) => {
-    const parsed = listQuery.safeParse(ctx.query);
+    const parsed = screeningListQuerySchema.safeParse(ctx.query);
     if (!parsed.success) {
       throw new HttpError(
         400,
         'invalid_query',
         'query parameters are not valid',
-        parsed.error.issues.map((issue) => ({ parameter: issue.path.join('.'), message: issue.message })),
+        parsed.error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message })),
       );
     }
     const { limit, cursor, ...filter } = parsed.data;
@@ -119,27 +120,32 @@ export function registerScreeningsRoutes(router: Router, deps: PlatformReadDeps)
     const rows = (await query.select()) as Record<string, unknown>[];
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    ctx.body = {
+    const body: ScreeningPage = {
       screenings: page.map((row) => view(row, (ctx.state.platformKey as PlatformKey).personal)),
       next_cursor: rows.length > limit && last ? encodeCursor(last.created_at as Date, last.purchase_token as string) : null,
     };
+    ctx.body = body;
   });
 }
 
-/** A read-model row as the platform sees it: ids, status, milestones, score and recommendation; contacts for a personal key only. */
-function view(row: Record<string, unknown>, personal: boolean) {
+/**
+ * A read-model row as the platform sees it: ids, status, milestones, score and recommendation;
+ * contacts for a personal key only. A milestone whose column the row lacks is null.
+ */
+function view(row: Record<string, unknown>, personal: boolean): ScreeningSummary {
   const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : null);
+  const text = (value: unknown) => (typeof value === 'string' ? value : null);
   return {
-    purchase_token: row.purchase_token,
-    status: row.status,
-    external_customer_id: row.external_customer_id ?? null,
-    external_tenant_id: row.external_tenant_id ?? null,
-    milestones: Object.fromEntries(milestoneColumns.map((column) => [column, iso(row[column])])),
-    score: row.singlekey_score ?? null,
-    recommendation: row.recommendation ?? null,
+    purchase_token: row.purchase_token as string,
+    status: row.status as ScreeningSummary['status'],
+    external_customer_id: text(row.external_customer_id),
+    external_tenant_id: text(row.external_tenant_id),
+    milestones: Object.fromEntries(milestoneKeys.map((column) => [column, iso(row[column])])) as ScreeningSummary['milestones'],
+    score: (row.singlekey_score as number | null) ?? null,
+    recommendation: (row.recommendation as ScreeningSummary['recommendation']) ?? null,
     erased: row.erased_at != null,
-    updated_at: iso(row.updated_at),
-    ...(personal ? { contacts: { tenant_email: row.tenant_email ?? null, landlord_email: row.landlord_email ?? null } } : {}),
+    updated_at: (row.updated_at as Date).toISOString(),
+    ...(personal ? { contacts: { tenant_email: text(row.tenant_email), landlord_email: text(row.landlord_email) } } : {}),
   };
 }
 
@@ -147,13 +153,18 @@ function encodeCursor(createdAt: Date, token: string): string {
   return Buffer.from(JSON.stringify([createdAt.toISOString(), token])).toString('base64url');
 }
 
+/** What a cursor carries: the last row's creation time and token, as `encodeCursor` wrote them. */
+const cursorContents = z.tuple([z.iso.datetime(), purchaseTokenSchema]);
+
 function decodeCursor(cursor: string): { createdAt: Date; token: string } {
+  let contents: unknown;
   try {
-    const [createdAt, token] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const at = new Date(createdAt);
-    if (Number.isNaN(at.getTime()) || typeof token !== 'string') throw new Error('bad cursor');
-    return { createdAt: at, token };
+    contents = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw new HttpError(400, 'invalid_cursor', 'cursor is not one this API returned');
+    contents = undefined;
   }
+  // Checked as strictly as a query parameter: whatever reaches SQL must be a time and a token PostgreSQL accepts.
+  const parsed = cursorContents.safeParse(contents);
+  if (!parsed.success) throw new HttpError(400, 'invalid_cursor', 'cursor is not one this API returned');
+  return { createdAt: new Date(parsed.data[0]), token: parsed.data[1] };
 }

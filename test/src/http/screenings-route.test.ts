@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { type IncomingMessage, request } from 'node:http';
 import pino from 'pino';
 import { uniqueToken } from '../../../devkit/builders';
 import { createDb, type Db, migrateLatest } from '../../../src/db/connection';
@@ -117,8 +118,30 @@ describe('GET /screenings (platform read API)', () => {
   it('answers 400 problems naming the bad parameter, and for a cursor it did not issue', async () => {
     const bad = await get('/screenings?status=done&limit=1000', reader);
     assert.equal(bad.status, 400);
-    const problem = (await bad.json()) as { errors: { parameter: string }[] };
-    assert.deepEqual(problem.errors.map((e) => e.parameter).sort(), ['limit', 'status']);
+    const problem = (await bad.json()) as { errors: { field: string }[] };
+    assert.deepEqual(problem.errors.map((e) => e.field).sort(), ['limit', 'status']);
     assert.equal((await get('/screenings?cursor=not-a-cursor', reader)).status, 400);
+  });
+
+  it('answers 405 with Allow, not 501, to a method no route serves, even one koa-router does not list (TRACE)', async () => {
+    // fetch refuses to send TRACE.
+    const response = await new Promise<IncomingMessage>((resolve, reject) =>
+      request(`${server.url}/screenings`, { method: 'TRACE' }, resolve).on('error', reject).end(),
+    );
+    response.resume();
+    assert.equal(response.statusCode, 405);
+    assert.equal(response.headers.allow, 'HEAD, GET');
+  });
+
+  it('answers 400, not 500, for a U+0000 in a filter and for a cursor carrying what PostgreSQL would refuse', async () => {
+    const cursor = (contents: unknown) => Buffer.from(JSON.stringify(contents)).toString('base64url');
+    const bad = await get('/screenings?external_customer_id=a%00b', reader);
+    assert.equal(bad.status, 400);
+    assert.deepEqual(
+      ((await bad.json()) as { errors: { field: string }[] }).errors.map((e) => e.field),
+      ['external_customer_id'],
+    );
+    assert.equal((await get(`/screenings?cursor=${cursor(['-271821-04-20T00:00:00.000Z', tokens[0]])}`, reader)).status, 400);
+    assert.equal((await get(`/screenings?cursor=${cursor(['2026-11-30T09:00:00.000Z', 'pt_\u0000'])}`, reader)).status, 400);
   });
 });
