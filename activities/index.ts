@@ -82,7 +82,7 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks, cli
   }
 
   return countFailures({
-    ...screeningRequestActivities({ singlekey, signaler }),
+    ...screeningRequestActivities({ db, singlekey, signaler }),
 
     /**
      * One batch of the retention clean-up: the screenings that ended longer than `retention` ago

@@ -1,20 +1,39 @@
 import { ApplicationFailure } from '@temporalio/common';
+import type { Db } from '../src/db/connection';
 import type { ScreeningRequest, ScreeningRequested, SingleKeyClient } from '../src/singlekey/client';
 import type { ScreeningSignaler } from '../src/temporal/screening-signaler';
 import type { Person, ScreeningEvent, ScreeningRequestInput } from '../workflows/messages';
 
 /** The two steps of `POST /screenings` (workflows/request-workflow.ts). */
-export function screeningRequestActivities(deps: { singlekey: SingleKeyClient; signaler?: ScreeningSignaler }) {
+export function screeningRequestActivities(deps: { db: Db; singlekey: SingleKeyClient; signaler?: ScreeningSignaler }) {
   return {
     /** SingleKey's `POST /api/request`, with the service's own webhook URL as `callback_url`. */
     async requestScreening(input: { request: ScreeningRequestInput['request']; callbackUrl: string }): Promise<ScreeningRequested> {
       return deps.singlekey.requestScreening({ ...(input.request as unknown as ScreeningRequest), callback_url: input.callbackUrl });
     },
 
-    /** Signals (or starts) the screening's workflow with the request: its owner, contacts and form URL. */
+    /**
+     * Signals (or starts) the screening's workflow with the request: its owner, contacts and form
+     * URL. First it gives the read model a bare `requested` row (version 0, which the workflow's
+     * first write replaces), so the `201` the platform gets next is readable at once with GET.
+     */
     async startRequestedScreening(input: ScreeningRequested & { request: ScreeningRequestInput['request']; requestId: string }): Promise<void> {
       if (!deps.signaler) throw ApplicationFailure.create({ type: 'RequestsUnavailable', nonRetryable: true, message: 'this worker has no Temporal client' });
-      await deps.signaler.signal(requestedEventOf(input, new Date().toISOString()));
+      const event = requestedEventOf(input, new Date().toISOString());
+      await deps
+        .db('screenings')
+        .insert({
+          purchase_token: event.purchaseToken,
+          status: 'requested',
+          version: 0,
+          external_customer_id: event.externalCustomerId,
+          external_tenant_id: event.externalTenantId,
+          requested_at: event.occurredAt,
+          request_id: event.requestId,
+        })
+        .onConflict('purchase_token')
+        .ignore();
+      await deps.signaler.signal(event);
     },
   };
 }

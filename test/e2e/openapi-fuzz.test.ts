@@ -7,16 +7,16 @@ import { requireSchemathesis } from '../../devkit/schemathesis';
 import { createDb, type Db, migrateLatest } from '../../src/db/connection';
 import { createApp } from '../../src/http/app';
 import { createMetrics } from '../../src/metrics';
-import { testEnvironment } from '../support/environment';
+import { TEST_WEBHOOK_SECRET, testEnvironment } from '../support/environment';
+import { startScreeningWorker } from '../support/screening-worker';
+import type { Client } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../../src/config';
+import type { ScreeningRequestDeps } from '../../src/http/screening-requests-route';
+import { connectClient } from '../../src/temporal/connect';
+import { createScreeningSignaler } from '../../src/temporal/screening-signaler';
 import { runToExit } from '../support/run-to-exit';
 import { serve } from '../support/serve';
-
-/**
- * POST /screenings is in the document but not served on this branch yet: fuzz only the GET
- * operations, and do not hold `Allow` on /screenings (HEAD, GET) to the document (GET, POST). Once
- * POST is served (with a SingleKey stand-in in the app's dependencies), drop this restriction.
- */
-const untilPostIsServed = ['--include-method', 'GET', '--exclude-checks', 'allow_header_conformance'];
 
 /**
  * schemathesis.toml, read from the folder it runs in. A cursor is an opaque string to the document,
@@ -26,6 +26,12 @@ const settings = `
 [[operations]]
 include-operation-id = "listScreenings"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401"]
+
+# A valid request may still be refused by SingleKey (422), reuse a key with another body (409) or
+# meet a slow SingleKey (503): all documented answers.
+[[operations]]
+include-operation-id = "createScreening"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "409", "422", "503"]
 `;
 
 /**
@@ -37,13 +43,30 @@ describe('the platform API under schemathesis', function () {
   this.timeout(180_000);
   const key = 'pk_fuzz_'.padEnd(40, 'f');
   const customer = uniqueToken('customer');
+  const taskQueue = 'openapi-fuzz';
   let db: Db;
   let server: Awaited<ReturnType<typeof serve>>;
+  let connection: NativeConnection;
+  let client: Client;
+  let worker: Awaited<ReturnType<typeof startScreeningWorker>>;
+  const requests: ScreeningRequestDeps = {
+    client: undefined as unknown as Client,
+    taskQueue,
+    callbackUrl: 'http://127.0.0.1:9/webhooks/singlekey',
+    waitMs: 2_000,
+  };
 
   before(async () => {
     db = createDb(testEnvironment().databaseUrl);
     await migrateLatest(db);
     await seedScreenings(db, customer);
+    // POST /screenings for real: its request workflow on a worker, SingleKey's stand-in behind it
+    // (with a webhook secret, so it accepts a callback URL; nothing listens there, so it plays nothing).
+    connection = await NativeConnection.connect({ address: testEnvironment().temporalAddress });
+    client = await connectClient(testEnvironment().temporalAddress, 'default');
+    const signaler = createScreeningSignaler(client, { taskQueue, lifecycle: loadConfig({}).lifecycle });
+    worker = await startScreeningWorker(connection, taskQueue, { client, signaler, standIn: { credentials: { secret: TEST_WEBHOOK_SECRET } } });
+    requests.client = client;
     server = await serve(
       createApp({
         config: testEnvironment().config(),
@@ -56,12 +79,16 @@ describe('the platform API under schemathesis', function () {
           // A personal key, so that answers carry every field the document describes (contacts too).
           keys: [{ key, personal: true }],
           reportLinks: { publicBaseUrl: 'https://screenings.example.test', secret: 'r'.repeat(32), ttlMs: 3_600_000 },
+          requests,
         },
       }),
     );
   });
   after(async () => {
     await server?.close();
+    await worker?.stop();
+    await client?.connection.close();
+    await connection?.close();
     await db?.destroy();
   });
 
@@ -73,7 +100,6 @@ describe('the platform API under schemathesis', function () {
       `${server.url}/openapi.json`,
       '--url',
       server.url,
-      ...untilPostIsServed,
       '--header',
       `Authorization: Bearer ${key}`,
       '--checks',
