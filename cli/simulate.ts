@@ -15,7 +15,14 @@ import { startReceiverGate } from '../devkit/simulator/receiver-gate';
 import { formatLimitation, playedIn, scenarioNames, scenarios, type WebhookFormat, webhookFormats } from '../devkit/stand-in/scenarios';
 import { awaitEndState } from '../devkit/simulator/await-end-state';
 import { attemptHeader, describeStatusWebhooks, describeView } from '../devkit/simulator/output';
-import { followDeliveries, readDevToken, receivedStatusWebhooks, requestScreening } from '../devkit/simulator/stand-in-client';
+import {
+  followDeliveries,
+  platformKeyOf,
+  readDevToken,
+  receivedStatusWebhooks,
+  requestScreening,
+  requestThroughService,
+} from '../devkit/simulator/stand-in-client';
 import { DEFAULT_SPEED } from '../devkit/stand-in/server';
 import { connectClient } from '../src/temporal/connect';
 import { devCodecKeys } from '../devkit/embedded/dev-secret';
@@ -85,12 +92,18 @@ runEntrypoint(
     if (gate) shutdown.add('receiver gate', gate.close);
     const callbackUrl = gate?.url ?? receiver;
 
-    const purchaseToken = await requestScreening(singlekeyUrl, apiToken, { scenario, format, speed, callbackUrl });
+    // As the platform does, through POST /screenings, unless the deliveries must pass a gate or go elsewhere (--url).
+    const platformKey = platformKeyOf(config);
+    const throughService = platformKey !== undefined && !gate && values.url === undefined;
+    const purchaseToken = throughService
+      ? await requestThroughService(new URL(receiver).origin, platformKey, singlekeyUrl, apiToken, { scenario, format, speed })
+      : await requestScreening(singlekeyUrl, apiToken, { scenario, format, speed, callbackUrl });
     const workflowId = workflowIdFor(purchaseToken);
     console.log(`\n${scenario.name}: ${scenario.summary}`);
     console.log(`purchase token ${purchaseToken}, ${format} format, speed ${speed} (one SingleKey minute = ${(60 / speed).toFixed(2)} s)`);
     const gated = callbackUrl === receiver ? '' : ` (through a gate answering 503 until SingleKey minute ${scenario.receiverDownUntil})`;
-    console.log(`SingleKey stand-in ${singlekeyUrl} -> ${receiver}${gated}\n`);
+    const requested = throughService ? `requested through POST ${new URL(receiver).origin}/screenings; ` : '';
+    console.log(`${requested}SingleKey stand-in ${singlekeyUrl} -> ${receiver}${gated}\n`);
     console.log(attemptHeader());
     const attempts = await followDeliveries(singlekeyUrl, apiToken, purchaseToken);
     const delivered = attempts.filter((a) => a.result === 'delivered').length;

@@ -38,6 +38,12 @@ export async function startDevStack(config: Config, logger: Logger, shutdown: Sh
   config.reportLinks.secret ??= loadOrCreateDevSecret(dataDir, 'report-link-secret', 'rls_dev_').secret;
   // With the stand-in, it plays the platform too: status webhooks go to it unless configured elsewhere.
   const statusWebhooks = useDevPlatformWebhook(config, !config.singlekey.apiUrl);
+  if (config.platformKeys.length === 0) {
+    // The platform API on, with one development key that may read contacts (the walkthrough's curl uses it).
+    const platformKey = loadOrCreateDevSecret(dataDir, 'platform-api-key', 'pk_dev_');
+    config.platformKeys = [{ key: platformKey.secret, personal: true }];
+    summary.push(['Platform API', `Authorization: Bearer ${platformKey.secret.slice(0, 12)}…  (development; kept in ${platformKey.file})`]);
+  }
   assertStrongSecrets(config);
   // The embedded Web UI, in a browser on this machine, reads decoded payloads without a token.
   config.codecServer.openToLoopback = true;

@@ -27,9 +27,20 @@ export async function requestScreening(
 ): Promise<string> {
   const tenant = `tenant-${Date.now().toString(36)}`;
   const response = await singlekey(singlekeyUrl, apiToken, '/api/request', {
+    ...demoRequest(tenant),
+    callback_url: play.callbackUrl,
+    stand_in_scenario: play.scenario.name,
+    stand_in_format: play.format,
+    stand_in_speed: play.speed,
+  });
+  return (response as { purchase_token: string }).purchase_token;
+}
+
+/** The demo landlord and tenant, in SingleKey's field names. */
+function demoRequest(tenant: string) {
+  return {
     external_customer_id: 'landlord-demo',
     external_tenant_id: tenant,
-    callback_url: play.callbackUrl,
     ll_first_name: 'Lena',
     ll_last_name: 'Landlord',
     ll_email: 'landlord-demo@example.test',
@@ -40,11 +51,45 @@ export async function requestScreening(
     ten_tel: '+1 647 555 0187',
     purchase_address: '12 Demo Street, Toronto',
     tenant_form: true,
-    stand_in_scenario: play.scenario.name,
-    stand_in_format: play.format,
-    stand_in_speed: play.speed,
+  };
+}
+
+/**
+ * Asks for the screening as the rental platform does, through the service's `POST /screenings`
+ * (which asks the stand-in with its own callback URL), after telling the stand-in how to play it.
+ */
+export async function requestThroughService(
+  serviceUrl: string,
+  platformKey: string,
+  singlekeyUrl: string,
+  apiToken: string,
+  play: { scenario: Scenario; format: WebhookFormat; speed: number },
+): Promise<string> {
+  await singlekey(
+    singlekeyUrl,
+    apiToken,
+    '/stand-in/next-request',
+    { stand_in_scenario: play.scenario.name, stand_in_format: play.format, stand_in_speed: play.speed },
+    'PUT',
+  );
+  const tenant = `tenant-${Date.now().toString(36)}`;
+  const response = await fetch(`${serviceUrl}/screenings`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${platformKey}`, 'Content-Type': 'application/json', 'Idempotency-Key': `simulate-${tenant}` },
+    body: JSON.stringify({ ...demoRequest(tenant) }),
+  }).catch((error: unknown) => {
+    throw new UsageError(`the service at ${serviceUrl} did not answer (${(error as Error).message}): start it with \`npm start\``);
   });
-  return (response as { purchase_token: string }).purchase_token;
+  const body = (await response.json().catch(() => ({}))) as { purchase_token?: string; detail?: string };
+  if (response.status !== 201 || !body.purchase_token) throw new UsageError(`POST ${serviceUrl}/screenings answered ${response.status}: ${body.detail ?? ''}`);
+  return body.purchase_token;
+}
+
+/** The platform key the simulator uses: PLATFORM_API_KEYS' first, else the one `npm start` keeps in DATA_DIR. */
+export function platformKeyOf(config: Config): string | undefined {
+  if (config.platformKeys[0]) return config.platformKeys[0].key;
+  const file = path.join(config.embedded.dataDir, 'platform-api-key');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
 }
 
 /** Prints each attempt the stand-in records, until every delivery is settled. */
@@ -82,11 +127,11 @@ export async function receivedStatusWebhooks(
   }
 }
 
-async function singlekey(base: string, apiToken: string, route: string, body?: unknown): Promise<unknown> {
+async function singlekey(base: string, apiToken: string, route: string, body?: unknown, method = body ? 'POST' : 'GET'): Promise<unknown> {
   let response: Response;
   try {
     response = await fetch(`${base}${route}`, {
-      method: body ? 'POST' : 'GET',
+      method,
       headers: { Authorization: `Token ${apiToken}`, 'Content-Type': 'application/json' },
       body: body ? JSON.stringify(body) : undefined,
       signal: AbortSignal.timeout(10_000),

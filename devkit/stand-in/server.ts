@@ -116,6 +116,8 @@ export async function startSingleKeyStandIn(options: StandInOptions = {}): Promi
   const overrides = new Map<string, Override>();
   const requests: string[] = [];
   let requestOutage: number | undefined;
+  /** How to play the next request that names no `stand_in_scenario` (one sent through the service's `POST /screenings`). */
+  let nextPlay: Record<string, unknown> | undefined;
   const now = options.now ?? Date.now;
   const minuteOf = (entry: Played) => ((now() - entry.createdAt) * entry.speed) / 60_000;
   const app = new Koa();
@@ -149,6 +151,10 @@ export async function startSingleKeyStandIn(options: StandInOptions = {}): Promi
       ctx.status = 400;
       ctx.body = { success: false, errors: ['body must be JSON'] };
       return;
+    }
+    if (nextPlay && input && typeof input === 'object' && !('stand_in_scenario' in input)) {
+      input = { ...input, ...nextPlay };
+      nextPlay = undefined;
     }
     const parsed = requestSchema.safeParse(input);
     if (!parsed.success) {
@@ -239,6 +245,21 @@ export async function startSingleKeyStandIn(options: StandInOptions = {}): Promi
     }
     ctx.type = 'application/pdf';
     ctx.body = samplePdf(`Screening report ${purchaseToken}`);
+  });
+
+  /** Stand-in addition: `stand_in_*` settings for the next request that names none (`npm run simulate` through `POST /screenings`). */
+  router.put('/stand-in/next-request', async (ctx) => {
+    const settings = requestSchema
+      .pick({ stand_in_scenario: true, stand_in_format: true, stand_in_speed: true, stand_in_score: true })
+      .partial()
+      .safeParse(JSON.parse((await getRawBody(ctx.req, { limit: '4kb' })).toString('utf8') || '{}'));
+    if (!settings.success) {
+      ctx.status = 400;
+      ctx.body = { success: false, errors: settings.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) };
+      return;
+    }
+    nextPlay = settings.data;
+    ctx.status = 204;
   });
 
   router.get('/stand-in/screenings/:token', (ctx) => {
