@@ -94,7 +94,8 @@ runEntrypoint(
 
     // As the platform does, through POST /screenings, unless the deliveries must pass a gate or go elsewhere (--url).
     const platformKey = platformKeyOf(config);
-    const throughService = platformKey !== undefined && !gate && values.url === undefined;
+    // A partner-portal screening starts in SingleKey's portal, not through an API: asked of the stand-in directly.
+    const throughService = platformKey !== undefined && !gate && values.url === undefined && format !== 'portal';
     const purchaseToken = throughService
       ? await requestThroughService(new URL(receiver).origin, platformKey, singlekeyUrl, apiToken, { scenario, format, speed })
       : await requestScreening(singlekeyUrl, apiToken, { scenario, format, speed, callbackUrl });
