@@ -71,6 +71,15 @@ describe('npm run simulate against the started service (end to end)', function (
 
   /** What else each scenario's output must show, beyond the end state. */
   const checks: Record<string, (output: string) => void> = {
+    happy: (output) => {
+      // One verified status webhook per status, in the order reached (`requested` only if it came before SingleKey's invitation).
+      const sent = [...output.matchAll(/^ {2}(requested|invited|form_opened|submitted|completed) +scr_\S+ +verified +204$/gm)].map((m) => m[1]);
+      assert.deepEqual(
+        sent.filter((status) => status !== 'requested'),
+        ['invited', 'form_opened', 'submitted', 'completed'],
+        output,
+      );
+    },
     duplicates: (output) => assert.match(output, /duplicates ignored +8\n/),
     'out-of-order': (output) => {
       // After the platform's request (the simulator asks through POST /screenings), SingleKey's completion came first.
