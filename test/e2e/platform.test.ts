@@ -38,19 +38,17 @@ describe('the rental platform end to end', function () {
     const env = testEnvironment();
     connection = await NativeConnection.connect({ address: env.temporalAddress });
     client = await connectClient(env.temporalAddress, 'default');
-    let db: Parameters<typeof endedScreening>[0] | undefined;
     const signaler = createScreeningSignaler(client, {
       taskQueue,
       lifecycle: loadConfig({}).lifecycle,
       notifyPlatform: true,
-      endedScreening: (token) => endedScreening(db!, token),
+      endedScreening: (token) => endedScreening(worker.db, token),
     });
     worker = await startScreeningWorker(connection, taskQueue, {
       client,
       signaler,
       standIn: { credentials: { secret: TEST_WEBHOOK_SECRET }, defaultSpeed: 600 },
     });
-    db = worker.db;
     requests.client = client;
     api = await serve(
       createApp({
