@@ -6,11 +6,10 @@ import { eraseScreening } from '../src/temporal/erase-screening';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../src/db/connection';
-import { appendDeliveryLog } from '../src/db/delivery-log';
 import { readModelStatus, recordScreening } from '../src/db/read-model';
 import { signReportLink } from '../src/reports/report-link';
 import type { SingleKeyClient } from '../src/singlekey/client';
-import { type DeliveryLogEntry, type Effect, failureTypes, type LandlordMilestone, type ScreeningSnapshot } from '../workflows/messages';
+import { type Effect, failureTypes, type LandlordMilestone, type ScreeningSnapshot } from '../workflows/messages';
 import { landlordMail, teamAlertMail, tenantReminderMail } from './mail-templates';
 import { deliverStatusWebhook, type PlatformWebhookDeps, type PlatformWebhookOutcome, type StatusWebhookInput } from './platform-webhook';
 import { type SendOutcome, sendOnce } from './send-once';
@@ -113,10 +112,6 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks, cli
       await recordScreening(db, s);
     },
 
-    /** Appends deliveries to the delivery log; a repeat of a logged dedupe key is counted on its row. */
-    async recordDeliveries(records: DeliveryLogEntry[]): Promise<void> {
-      await appendDeliveryLog(db, records);
-    },
 
     async notifyLandlord(input: { milestone: LandlordMilestone; screening: ScreeningSnapshot }): Promise<SendOutcome> {
       const { screening } = input;

@@ -28,7 +28,6 @@ const sent = async () => ({ outcome: 'sent' as const, messageId: '<recorded@hist
 const activities: Activities = {
   eraseEndedScreenings: async () => ({ erased: 0, failed: 0 }),
   recordScreening: async () => undefined,
-  recordDeliveries: async () => undefined,
   notifyLandlord: sent,
   remindTenant: sent,
   alertTeam: sent,

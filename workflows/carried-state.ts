@@ -10,15 +10,13 @@
  * per cached workflow, and zod made the bundle 1.1 MB larger and a worker holding 10,000 open
  * screenings use 4.4 GiB instead of 1.1 GiB (npm run bench, 2026-11-30).
  */
-import { alertReasons, type DeliveryLogEntry, type Effect, effectKey, effectStatuses, landlordMilestones, reportScopes, screeningEventTypes } from './messages';
+import { alertReasons, type Effect, effectKey, effectStatuses, landlordMilestones, reportScopes } from './messages';
 import type { ScreeningState } from './screening-machine';
 
 export interface CarriedState {
   version: 1;
   /** Everything the machine knows, running effects included (the next run starts them again). */
   state: ScreeningState;
-  /** Delivery-log entries not written yet (including batches in flight at the hand-over). */
-  deliveryLog: DeliveryLogEntry[];
 }
 
 type Problems = string[];
@@ -91,16 +89,6 @@ export function parseCarriedState(value: unknown): CarriedState {
   else {
     expect(problems, value.version === 1, 'version', `${String(value.version)} is not 1`);
     checkState(value.state, problems);
-    const log = value.deliveryLog;
-    const validEntry = (entry: unknown) =>
-      isObject(entry) &&
-      typeof entry.dedupeKey === 'string' &&
-      typeof entry.purchaseToken === 'string' &&
-      isOneOf(screeningEventTypes, entry.type) &&
-      typeof entry.sourceEvent === 'string' &&
-      isOneOf(['applied', 'duplicate'], entry.outcome) &&
-      isInstant(entry.receivedAt);
-    expect(problems, Array.isArray(log) && log.every(validEntry), 'deliveryLog', 'malformed entry');
   }
   if (problems.length) throw new Error(`continue-as-new state of an unknown shape: ${problems.join('; ')}`);
   return value as CarriedState;

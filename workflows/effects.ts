@@ -3,7 +3,7 @@
  * activity's timeouts and retry policy, and the result it reports back to the machine.
  * Activities are imported by type only: the worker supplies the implementations.
  */
-import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities, SendOutcome } from '../activities';
 import { type Effect, failureTypes, type ScreeningSnapshot } from './messages';
 import type { EffectResult } from './screening-machine';
@@ -21,11 +21,12 @@ const mail = proxyActivities<Activities>({
 });
 
 /**
- * Bookkeeping writes (read model, delivery log), on every change: retried until PostgreSQL answers
- * again, however long that takes (both writes are idempotent), rather than given up after a while
- * with the read model left stale and delivery-log lines lost.
+ * The read model's write, on every change a reader sees: a local activity (one marker in the
+ * history, no task round trip through the server), retried until PostgreSQL answers again, however
+ * long that takes (the write is idempotent and versioned), rather than given up with the read model
+ * left stale.
  */
-export const bookkeeping = proxyActivities<Activities>({
+export const bookkeeping = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });

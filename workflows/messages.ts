@@ -50,6 +50,18 @@ export interface ScreeningParties {
 export type Milestone =
   'requested' | 'invited' | 'inviteOpened' | 'formOpened' | 'submitted' | 'paymentCaptured' | 'partialReport' | 'completed' | 'failed' | 'expired' | 'stalled';
 
+/** The milestones the read model dates (a column each): the others are kept in the workflow only. */
+export const readModelMilestones = [
+  'requested',
+  'invited',
+  'formOpened',
+  'submitted',
+  'completed',
+  'failed',
+  'expired',
+  'stalled',
+] as const satisfies readonly Milestone[];
+
 /** The milestones the landlord hears about by e-mail. */
 export const landlordMilestones = ['submitted', 'completed', 'failed', 'expired'] as const;
 export type LandlordMilestone = (typeof landlordMilestones)[number];

@@ -18,6 +18,7 @@ import {
   type EffectStatus,
   finalStatuses,
   type Milestone,
+  readModelMilestones,
   type ScreeningEvent,
   type ScreeningFacts,
   type ScreeningSnapshot,
@@ -92,7 +93,7 @@ export interface Transition {
   cancel: string[];
   /** The input was a delivery whose dedupe key had already been applied. */
   duplicate: boolean;
-  /** What readers see (status, facts) changed: publish the read model and search attributes. */
+  /** What readers see (the read model's columns: status, ids, contacts' addresses, dated milestones, outcome) changed: publish it. */
   published: boolean;
 }
 
@@ -228,7 +229,7 @@ export function transition(previous: ScreeningState, input: MachineInput, now: s
   const cancel = reconsiderEffects(state, starting);
   // The dedupe window counts from the moment the screening last reached a terminal status (expired, then completed, counts twice).
   if (isTerminal(statusAfter) && statusAfter !== statusBefore) state.clock.terminal = now;
-  const published = canonical(snapshotOf(state)) !== canonical(snapshotOf(previous));
+  const published = canonical(readerView(state)) !== canonical(readerView(previous));
   if (published) state.version += 1;
   const start = starting.filter((key) => state.effects[key]!.status === 'running').map((key) => state.effects[key]!.effect);
   return { state, start, cancel, duplicate: false, published };
@@ -451,6 +452,22 @@ function canonical(value: unknown): string {
 function earliest<K extends string>(moments: Partial<Record<K, string>>, key: K, at: string): void {
   const current = moments[key];
   if (current === undefined || at < current) moments[key] = at;
+}
+
+/**
+ * What the read model and the search attributes show of a screening: a change to anything else (a
+ * payment time, a tenant's phone number) is kept in the state for the effects, and costs no write.
+ */
+function readerView(state: ScreeningState) {
+  const { status, moments, tenant, landlord, failure, ...rest } = snapshotOf(state);
+  const { purchaseToken, externalCustomerId, externalTenantId, externalDealId, externalListingId, requestId, score, recommendation } = rest;
+  return {
+    ...{ purchaseToken, status, externalCustomerId, externalTenantId, externalDealId, externalListingId, requestId, score, recommendation },
+    tenantEmail: tenant?.email,
+    landlordEmail: landlord?.email,
+    moments: readModelMilestones.map((milestone) => moments[milestone]),
+    failure: failure && { reason: failure.reason, recoverable: failure.recoverable },
+  };
 }
 
 /** The screening as activities and the read model see it: its facts and status, no machine bookkeeping. */

@@ -1,9 +1,9 @@
 /**
- * What a screening shows outside its workflow: search attributes, the Web UI's current details and
- * its lines in the delivery log. Ids, statuses and counts only.
+ * What a screening shows outside its workflow: search attributes and the Web UI's current details.
+ * Ids, statuses and counts only.
  */
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { type DeliveryLogEntry, type ScreeningEvent, type ScreeningSnapshot, searchAttributes } from './messages';
+import { type ScreeningSnapshot, searchAttributes } from './messages';
 import { type ScreeningState, statusOf } from './screening-machine';
 
 export function searchAttributesOf(screening: ScreeningSnapshot, publishScore = false): SearchAttributeUpdatePair[] {
@@ -20,9 +20,4 @@ export function searchAttributesOf(screening: ScreeningSnapshot, publishScore = 
 export function detailsOf(state: ScreeningState): string {
   const counts = `${state.timeline.length} events, ${state.duplicatesIgnored} duplicates ignored`;
   return `**${statusOf(state)}** · last: ${state.timeline.at(-1)?.type ?? '-'} · ${counts}`;
-}
-
-export function deliveryLogEntryOf(event: ScreeningEvent, duplicate: boolean): DeliveryLogEntry {
-  const { dedupeKey, purchaseToken, type, sourceEvent, occurredAt, receivedAt } = event;
-  return { dedupeKey, purchaseToken, type, sourceEvent, occurredAt, receivedAt, outcome: duplicate ? 'duplicate' : 'applied' };
 }

@@ -6,6 +6,7 @@ import {
   log,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -13,7 +14,6 @@ import { type CarriedState, parseCarriedState } from './carried-state';
 import { durationsOf } from './durations';
 import { bookkeeping, resultOfFailure, runEffect } from './effects';
 import {
-  type DeliveryLogEntry,
   type Effect,
   effectKey,
   isEmail,
@@ -24,9 +24,9 @@ import {
   statusQuery,
 } from './messages';
 import { countTransition } from './screening-metrics';
-import { inputForDeadline, nextDeadline } from './screening-deadlines';
+import { type Deadline, inputForDeadline, nextDeadline } from './screening-deadlines';
 import { initialState, type MachineInput, snapshotOf, type ScreeningState, stateFromSnapshot, transition } from './screening-machine';
-import { deliveryLogEntryOf, detailsOf, searchAttributesOf } from './screening-publication';
+import { detailsOf, searchAttributesOf } from './screening-publication';
 import { viewOf } from './screening-view';
 
 /** How long continue-as-new waits for e-mails in flight: the e-mail activity's timeout plus a retry. */
@@ -45,13 +45,14 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
   const options = { notifyPlatform: input.notifyPlatform };
   let state: ScreeningState = carried?.state ?? (input.reopened ? stateFromSnapshot(input.reopened, options) : initialState(input.purchaseToken, options));
   const queue: MachineInput[] = carried ? [{ kind: 'resumed' }] : [];
-  /** Delivery-log entries to write, flushed in one activity per burst; batches being written are kept for a hand-over. */
-  const deliveryLog: DeliveryLogEntry[] = [...(carried?.deliveryLog ?? [])];
-  const writing = new Set<DeliveryLogEntry[]>();
   /** Running effects by key, each in its own scope so the machine can cancel it. */
   const scopes = new Map<string, CancellationScope>();
   /** Everything started and not finished: the workflow closes only once it is empty. */
   const background = new Set<Promise<unknown>>();
+  /** The timer of the next deadline, kept while that deadline stays the same (one timer per deadline, not per wake). */
+  let timer: { key: string; scope: CancellationScope; fired: boolean } | undefined;
+  /** The search attributes last upserted: an upsert (a history event) only when they change. */
+  let attributesUpserted: string | undefined;
 
   setHandler(screeningEventSignal, (event) => void queue.push({ kind: 'delivery', event }));
   setHandler(landlordDirectoryChangedSignal, () => void queue.push({ kind: 'landlord_directory_changed' }));
@@ -66,7 +67,6 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
     const before = state;
     const step = transition(state, next, new Date().toISOString());
     state = step.state;
-    if (next.kind === 'delivery') deliveryLog.push(deliveryLogEntryOf(next.event, step.duplicate));
     countTransition(before, state, next, step.start);
     for (const key of step.cancel) scopes.get(key)?.cancel();
     for (const effect of step.start) start(effect);
@@ -91,22 +91,32 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
 
   function publish(cause?: MachineInput): void {
     const screening = snapshotOf(state);
-    upsertSearchAttributes(searchAttributesOf(screening, input.publishScore === true));
+    const attributes = searchAttributesOf(screening, input.publishScore === true);
+    const attributesKey = JSON.stringify(attributes.map(({ key, value }) => [key.name, value]));
+    if (attributesKey !== attributesUpserted) {
+      upsertSearchAttributes(attributes);
+      attributesUpserted = attributesKey;
+    }
     const { status, version } = screening;
     log.info('screening changed', { status, version, input: cause?.kind === 'delivery' ? cause.event.type : cause?.kind });
     track(bookkeeping.recordScreening(screening).catch(() => queue.push({ kind: 'bookkeeping_failed', what: `read_model:v${version}` })));
   }
 
-  function flushDeliveryLog(): void {
-    if (deliveryLog.length === 0) return;
-    const batch = deliveryLog.splice(0);
-    writing.add(batch);
-    track(
-      bookkeeping
-        .recordDeliveries(batch)
-        .catch(() => queue.push({ kind: 'bookkeeping_failed', what: `delivery_log:${batch.length}` }))
-        .finally(() => writing.delete(batch)),
-    );
+  /** Starts the timer of `deadline` unless it already runs; cancels one for a deadline that moved. */
+  function armTimer(deadline: Deadline | undefined): void {
+    const key = deadline && `${deadline.kind}:${deadline.index ?? ''}:${deadline.at}`;
+    if (timer?.key === key) return;
+    timer?.scope.cancel();
+    timer = undefined;
+    if (!deadline || !key) return;
+    const armed = { key, scope: new CancellationScope(), fired: false };
+    armed.scope
+      .run(() => sleep(Math.max(1, Date.parse(deadline.at) - Date.now())))
+      .then(
+        () => void (armed.fired = true),
+        () => undefined, // cancelled: the deadline moved
+      );
+    timer = armed;
   }
 
   // A new run publishes again: the previous run's last write may have been cut off by the hand-over.
@@ -114,12 +124,10 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
 
   for (;;) {
     while (queue.length > 0) apply(queue.shift()!);
-    flushDeliveryLog();
     // Current details are workflow metadata, not history: kept current after every batch, duplicates included.
     setCurrentDetails(detailsOf(state));
 
     const deadline = nextDeadline(state, durations);
-    const waitMs = deadline ? Math.max(1, Date.parse(deadline.at) - Date.now()) : undefined;
     if (workflowInfo().continueAsNewSuggested) {
       // E-mails in flight finish in this run rather than start again in the next (bounded: a stuck
       // one is handed over, and the send ledger's claim keeps it single). Other running work is
@@ -128,7 +136,7 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
       if (mailing()) await condition(() => !mailing(), HAND_OVER_MAIL_WAIT);
       await condition(allHandlersFinished);
       while (queue.length > 0) apply(queue.shift()!);
-      const handOver: CarriedState = { version: 1, state, deliveryLog: [...[...writing].flat(), ...deliveryLog] };
+      const handOver: CarriedState = { version: 1, state };
       await continueAsNew<typeof screeningWorkflow>({ ...input, carried: handOver });
     }
 
@@ -140,8 +148,12 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
       continue;
     }
 
-    const woken = waitMs === undefined ? await condition(() => queue.length > 0).then(() => true) : await condition(() => queue.length > 0, waitMs);
-    const fired = !woken && deadline ? inputForDeadline(deadline) : undefined;
+    armTimer(deadline);
+    await condition(() => queue.length > 0 || timer?.fired === true);
+    // Inputs first: the next round applies the deadline if it still stands (the same timer, fired).
+    if (queue.length > 0 || !timer?.fired || !deadline) continue;
+    timer = undefined;
+    const fired = inputForDeadline(deadline);
     if (fired) apply(fired);
   }
 }

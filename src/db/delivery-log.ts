@@ -4,11 +4,11 @@ import type { Db } from './connection';
 /**
  * Appends deliveries to `delivery_log`, so support can answer "did we get it?". One row per
  * dedupe key; a repeat of a logged key is counted on its row (`repeats`, `last_received_at`).
- * Written by the workflow (applied, duplicate) and by the HTTP edge (unknown, late).
+ * Written by the HTTP edge once it has handed a delivery on (applied, late) or found its event
+ * unknown.
  *
- * Idempotent under retries: each receipt is known by its time of receipt, so writing a batch again
- * (an activity retried after a partial write, a batch handed over at continue-as-new) counts no
- * repeat twice. Only a receipt later than the last one counted is a new repeat.
+ * Idempotent under retries: each receipt is known by its time of receipt, so writing a record again
+ * counts no repeat twice. Only a receipt later than the last one counted is a new repeat.
  */
 export async function appendDeliveryLog(db: Db, records: DeliveryLogEntry[]): Promise<void> {
   // Row by row: a batch often holds the same dedupe key twice (a delivery and its repeat), which a

@@ -1,4 +1,4 @@
-import { finalStatuses, type Milestone, type ScreeningSnapshot, type ScreeningStatus } from '../../workflows/messages';
+import { finalStatuses, type readModelMilestones, type ScreeningSnapshot, type ScreeningStatus } from '../../workflows/messages';
 import type { Db } from './connection';
 
 /**
@@ -16,7 +16,7 @@ const momentColumns = {
   failed: 'failed_at',
   expired: 'expired_at',
   stalled: 'stalled_at',
-} as const satisfies Partial<Record<Milestone, string>>;
+} as const satisfies Record<(typeof readModelMilestones)[number], string>;
 
 /** Upserts a screening; a snapshot older than the stored one (smaller version) changes nothing. */
 export async function recordScreening(db: Db, s: ScreeningSnapshot): Promise<void> {

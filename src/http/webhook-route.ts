@@ -119,10 +119,10 @@ async function receive(ctx: Context, deps: Deps, seconds: () => number): Promise
   }
   // `reopened`: a late delivery that changes an ended screening's outcome (counted: it means a webhook came very late).
   const outcome = result.outcome === 'signalled' ? 'accepted' : result.outcome;
-  if (outcome === 'late') {
-    const { dedupeKey, purchaseToken, type, sourceEvent, occurredAt, receivedAt } = event;
-    await logDelivery(deps, { dedupeKey, purchaseToken, type, sourceEvent, occurredAt, receivedAt, outcome: 'late' });
-  }
+  // The edge's own record of what it accepted, written here rather than by the workflow: it costs the
+  // workflow no activity, and it is there whatever Temporal does next. A repeat is counted on its row.
+  const { dedupeKey, purchaseToken, type, sourceEvent, occurredAt, receivedAt } = event;
+  await logDelivery(deps, { dedupeKey, purchaseToken, type, sourceEvent, occurredAt, receivedAt, outcome: outcome === 'late' ? 'late' : 'applied' });
   deps.metrics.deliveries.inc({ event: event.type, outcome, reason: '' });
   log.info({ ...logFields, outcome, workflowId: result.workflowId, ms: ms() }, `webhook ${outcome}`);
   ctx.body = { received: true, outcome, workflowId: result.workflowId };

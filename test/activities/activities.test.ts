@@ -98,40 +98,6 @@ describe('activities', () => {
     });
   });
 
-  describe('delivery log', () => {
-    it('keeps one row per dedupe key and counts repeats', async () => {
-      const token = uniqueToken();
-      const record = {
-        dedupeKey: `wh_${token}`,
-        purchaseToken: token,
-        type: 'invite.sent',
-        sourceEvent: 'invite.sent',
-        outcome: 'applied' as const,
-        receivedAt: '2026-11-29T10:00:00.000Z',
-      };
-      await activities.recordDeliveries([record, { ...record, outcome: 'duplicate', receivedAt: '2026-11-29T10:05:00.000Z' }]);
-      const rows = await db('delivery_log').where({ purchase_token: token });
-      assert.equal(rows.length, 1);
-      assert.equal(rows[0].outcome, 'applied');
-      assert.equal(rows[0].repeats, 1);
-      assert.equal(rows[0].last_received_at.toISOString(), '2026-11-29T10:05:00.000Z');
-    });
-
-    it('counts nothing twice when a batch is written again (a retried write, a hand-over at continue-as-new)', async () => {
-      const token = uniqueToken();
-      const first = { dedupeKey: `wh_${token}`, purchaseToken: token, type: 'invite.sent', sourceEvent: 'invite.sent', outcome: 'applied' as const };
-      const batch = [
-        { ...first, receivedAt: '2026-11-29T10:00:00.000Z' },
-        { ...first, outcome: 'duplicate' as const, receivedAt: '2026-11-29T10:05:00.000Z' },
-      ];
-      await activities.recordDeliveries(batch);
-      await activities.recordDeliveries(batch);
-      const row = await db('delivery_log').where({ purchase_token: token }).first();
-      assert.equal(row.repeats, 1);
-      assert.equal(row.last_received_at.toISOString(), '2026-11-29T10:05:00.000Z');
-    });
-  });
-
   describe('e-mail with a send ledger', () => {
     it('sends the landlord one completion e-mail with a deterministic Message-ID and a signed report link', async () => {
       const token = uniqueToken();
