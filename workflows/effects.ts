@@ -9,13 +9,13 @@ import { type Effect, failureTypes, type ScreeningSnapshot } from './messages';
 import type { EffectResult } from './screening-machine';
 
 /**
- * E-mail: retried for a day, then reported as failed in the query. A send heartbeats every 10 s
- * while its SMTP conversation runs (send-once.ts), so a dead worker is noticed within 30 s while a
- * slow server may take up to 2 minutes.
+ * E-mail: retried for a day, then reported as failed in the query. A local activity: one marker in
+ * the history instead of three events and a workflow task of their own. A worker that dies mid-send
+ * loses its workflow task, which another worker takes over and sends again, once the send ledger's
+ * claim (renewed every 10 s while the SMTP conversation runs, send-once.ts) has lapsed.
  */
-const mail = proxyActivities<Activities>({
+const mail = proxyLocalActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: [failureTypes.mailRejected] },
   scheduleToCloseTimeout: '24 hours',
 });
@@ -31,8 +31,8 @@ export const bookkeeping = proxyLocalActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-/** The report archive: SingleKey may take a while to serve the report after announcing it. */
-const reports = proxyActivities<Activities>({
+/** The report archive (a local activity, like e-mail): SingleKey may take a while to serve the report after announcing it. */
+const reports = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '30 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes', nonRetryableErrorTypes: [failureTypes.singleKeyRejected] },
   scheduleToCloseTimeout: '24 hours',
