@@ -6,6 +6,7 @@ import * as sendClaims from './20261130_004_send_claims';
 import * as erasure from './20261130_005_erasure';
 import * as requests from './20261130_006_requests';
 import * as platformWebhooks from './20261130_007_platform_webhooks';
+import * as webhookInbox from './20261130_008_webhook_inbox';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list works under tsx,
@@ -19,6 +20,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261130_005_erasure': erasure,
   '20261130_006_requests': requests,
   '20261130_007_platform_webhooks': platformWebhooks,
+  '20261130_008_webhook_inbox': webhookInbox,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

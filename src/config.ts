@@ -1,4 +1,5 @@
 import { DEFAULT_TASK_QUEUE } from '../workflows/messages';
+import { inboxModes, type InboxMode } from './webhook/inbox';
 import { msToNumber, type StringValue } from '@temporalio/common';
 import type { Metadata, TLSConfig } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
@@ -111,6 +112,7 @@ const envSchema = z.object({
   COMPLETION_SLA: duration.default('2h' as StringValue),
   SUBMITTED_MAX_AGE: duration.default('7d' as StringValue),
   DEDUPE_WINDOW: duration.default('15h' as StringValue),
+  WEBHOOK_INBOX: z.enum(inboxModes).default('always'),
 
   DATA_DIR: z.string().trim().min(1).default('data'),
   EMBEDDED_TEMPORAL_PORT: port.default(7233),
@@ -137,6 +139,8 @@ export interface Config {
   /** Unset: `info` for the service, `warn` for command-line tools (see `runEntrypoint`). */
   logLevel?: NonNullable<Parsed['LOG_LEVEL']>;
   http: { host: string; port: number };
+  /** WEBHOOK_INBOX: `always` commits each delivery to PostgreSQL before the 200, `fallback` only when Temporal does not answer in 2 s, `off` never. */
+  webhookInbox: InboxMode;
   /** Bearer token `/metrics` requires when set. */
   metricsToken?: string;
   /** Port of the worker's Prometheus exporter (Temporal SDK and activity metrics); 0 disables it. */
@@ -241,6 +245,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     logLevel: e.LOG_LEVEL,
     http: { host: e.HOST, port: e.PORT },
+    webhookInbox: e.WEBHOOK_INBOX,
     metricsToken: e.METRICS_TOKEN,
     workerMetricsPort: e.WORKER_METRICS_PORT,
     temporal: {

@@ -47,6 +47,8 @@ export async function erasePersonalData(db: Db, purchaseToken: string): Promise<
         updated_at: trx.fn.now(),
       });
     const reports = await trx('reports').where({ purchase_token: purchaseToken }).delete();
+    // Deliveries still queued for the screening hold its personal data too; once erased, nothing is forwarded.
+    await trx('webhook_inbox').where({ purchase_token: purchaseToken }).delete();
     const notifications = await trx('notifications')
       .where({ purchase_token: purchaseToken })
       .andWhere((q) => q.whereNotNull('recipient').orWhereNotNull('error'))

@@ -15,6 +15,7 @@ import { registerWebhookRoute } from './webhook-route';
 import { safeEqual } from '../webhook/authenticate';
 import type { Db } from '../db/connection';
 import type { DeliveryLogEntry } from '../../workflows/messages';
+import type { WebhookInbox } from '../webhook/inbox';
 
 export interface AppDeps {
   config: Config;
@@ -25,6 +26,8 @@ export interface AppDeps {
   extraMetrics?: (() => Promise<string>)[];
   /** Logs deliveries that reach no workflow (unknown events, late deliveries). */
   deliveryLog?: (records: DeliveryLogEntry[]) => Promise<void>;
+  /** WEBHOOK_INBOX `fallback` or `always`: where deliveries are committed before the 200. */
+  inbox?: WebhookInbox;
   /** Serves archived report PDFs behind signed links when given. */
   reports?: { db: Db; secret: string };
   /** Serves the rental platform's read API under /screenings when given. */

@@ -9,6 +9,7 @@ import { msToNumber } from '@temporalio/common';
 import type { Logger } from '../logger';
 import { pingTemporal } from '../temporal/connect';
 import { screeningSignalerFor } from '../temporal/screening-signaler';
+import { createWebhookInbox } from '../webhook/inbox';
 import { EncryptionCodec } from '../temporal/payload-codec';
 
 export interface RunningApi {
@@ -43,10 +44,15 @@ export async function startApi(opts: {
       return Number(row?.count ?? 0);
     },
   });
+  // With the inbox as a fallback, a signal that takes 2 s is queued instead: SingleKey gets its 200 in time.
+  const signaler = screeningSignalerFor(client, config, db, config.webhookInbox === 'fallback' ? 2_000 : undefined);
+  const inbox = config.webhookInbox === 'off' ? undefined : createWebhookInbox({ db, signaler, logger, mode: config.webhookInbox });
+  inbox?.startForwarding();
   const app = createApp({
     config,
     logger,
-    signaler: screeningSignalerFor(client, config, db),
+    signaler,
+    inbox,
     metrics,
     extraMetrics: opts.extraMetrics,
     deliveryLog: (records) => appendDeliveryLog(db, records),
@@ -84,6 +90,8 @@ export async function startApi(opts: {
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(timer);
+      // After the last delivery was answered: what is queued now is forwarded by the next start (or another replica).
+      await inbox?.stop();
     },
   };
 }

@@ -9,6 +9,7 @@ import type { DeliveryLogEntry } from '../../workflows/messages';
 import { authenticate } from '../webhook/authenticate';
 import { parseDelivery } from '../webhook/parse-delivery';
 import { HttpError } from './errors';
+import type { WebhookInbox } from '../webhook/inbox';
 
 export const MAX_BODY_BYTES = 256 * 1024;
 /** Seconds SingleKey is asked to wait before retrying after a 503 (it follows its own schedule anyway). */
@@ -21,6 +22,8 @@ interface Deps {
   metrics: Metrics;
   /** Logs deliveries no workflow will see (unknown, late); failures are logged, not answered. */
   deliveryLog?: (records: DeliveryLogEntry[]) => Promise<void>;
+  /** WEBHOOK_INBOX `fallback` or `always`: deliveries are committed to PostgreSQL and forwarded from there. */
+  inbox?: WebhookInbox;
 }
 
 /**
@@ -102,6 +105,29 @@ async function receive(ctx: Context, deps: Deps, seconds: () => number): Promise
   log = log.child({ purchaseToken: event.purchaseToken });
   ctx.state.log = log;
   const logFields = { event: event.type, dedupeKey: event.dedupeKey };
+  const { inbox } = deps;
+  /** Commits the delivery to the inbox and answers 200; PostgreSQL away is a 503, as Temporal away is without an inbox. */
+  const queue = async (why: string) => {
+    let queued: boolean;
+    try {
+      queued = await inbox!.enqueue(event);
+    } catch (error) {
+      deps.metrics.deliveries.inc({ event: event.type, outcome: 'unavailable', reason: '' });
+      log.error({ ...logFields, outcome: 'unavailable', err: error, ms: ms() }, 'inbox unavailable; asking SingleKey to retry');
+      ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
+      ctx.status = 503;
+      ctx.body = { error: 'temporarily_unavailable', message: 'could not record the delivery; retry later' };
+      return;
+    }
+    const outcome = queued ? 'queued' : 'duplicate';
+    deps.metrics.deliveries.inc({ event: event.type, outcome, reason: why });
+    log.info({ ...logFields, outcome, reason: why, ms: ms() }, `webhook ${outcome}`);
+    ctx.body = { received: true, outcome };
+  };
+  // Queued deliveries of this screening go first: a direct signal now would overtake them.
+  if (inbox?.mode === 'always') return queue('inbox');
+  if (inbox?.mode === 'fallback' && (await inbox.hasQueued(event.purchaseToken).catch(() => false))) return queue('behind_queued');
+
   let result;
   const signalStarted = process.hrtime.bigint();
   const signalSeconds = () => Number(process.hrtime.bigint() - signalStarted) / 1e9;
@@ -110,6 +136,10 @@ async function receive(ctx: Context, deps: Deps, seconds: () => number): Promise
     deps.metrics.signalSeconds.observe({ outcome: result.outcome }, signalSeconds());
   } catch (error) {
     deps.metrics.signalSeconds.observe({ outcome: 'failed' }, signalSeconds());
+    if (inbox?.mode === 'fallback') {
+      log.warn({ ...logFields, err: error }, 'signal failed or slow; queueing the delivery in the inbox');
+      return queue('temporal_unavailable');
+    }
     deps.metrics.deliveries.inc({ event: event.type, outcome: 'unavailable', reason: '' });
     log.error({ ...logFields, outcome: 'unavailable', err: error, ms: ms() }, 'signal failed; asking SingleKey to retry');
     ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));

@@ -47,8 +47,9 @@ export interface SignalerOptions {
 }
 
 /** The signaler on the service's settings: the API's, and the worker's for `POST /screenings`. */
-export function screeningSignalerFor(client: Client, config: Config, db: Db): ScreeningSignaler {
+export function screeningSignalerFor(client: Client, config: Config, db: Db, deadlineMs?: number): ScreeningSignaler {
   return createScreeningSignaler(client, {
+    deadlineMs,
     taskQueue: config.temporal.taskQueue,
     lifecycle: config.lifecycle,
     publishScore: config.temporal.scoreSearchAttribute,

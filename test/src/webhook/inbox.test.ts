@@ -1,0 +1,190 @@
+import type { Client } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import { loadConfig } from '../../../src/config';
+import { createDb, type Db, migrateLatest } from '../../../src/db/connection';
+import { createApp } from '../../../src/http/app';
+import { createMetrics } from '../../../src/metrics';
+import { connectClient } from '../../../src/temporal/connect';
+import { createScreeningSignaler, type ScreeningSignaler } from '../../../src/temporal/screening-signaler';
+import { createWebhookInbox, type InboxMode } from '../../../src/webhook/inbox';
+import { deliver, screeningEvent, signedDelivery, uniqueToken } from '../../../devkit/builders';
+import { type ScreeningEvent, statusQuery, workflowIdFor } from '../../../workflows/messages';
+import { TEST_WEBHOOK_SECRET, testEnvironment } from '../../support/environment';
+import { serve } from '../../support/serve';
+import { eventually, startScreeningWorker } from '../../support/screening-worker';
+
+const silent = pino({ level: 'silent' });
+
+/** A signaler that records what it was handed, and fails for the dedupe keys in `failing`. */
+function recordingSignaler(failing = new Set<string>()): ScreeningSignaler & { seen: ScreeningEvent[] } {
+  const seen: ScreeningEvent[] = [];
+  return {
+    seen,
+    async signal(event) {
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
+      if (failing.has(event.dedupeKey)) throw new Error('Temporal away');
+      seen.push(event);
+      return { outcome: 'signalled', workflowId: workflowIdFor(event.purchaseToken) };
+    },
+  };
+}
+
+describe('the webhook inbox (WEBHOOK_INBOX)', function () {
+  this.timeout(60_000);
+  let db: Db;
+
+  before(async () => {
+    db = createDb(testEnvironment().databaseUrl);
+    await migrateLatest(db);
+  });
+  after(() => db.destroy());
+  // Each test starts from an empty inbox: forwarding takes whatever is queued.
+  beforeEach(() => db('webhook_inbox').delete());
+
+  const inboxWith = (signaler: ScreeningSignaler, mode: InboxMode = 'always') => createWebhookInbox({ db, signaler, logger: silent, mode });
+  const event = (token: string, type: ScreeningEvent['type'], key: string) => screeningEvent(token, type, { dedupeKey: key });
+
+  it('forwards each screening’s deliveries in arrival order, each once, and empties itself', async () => {
+    const [a, b] = [uniqueToken(), uniqueToken()];
+    const signaler = recordingSignaler();
+    const inbox = inboxWith(signaler);
+    const arrivals = [
+      event(a, 'screening.completed', `${a}-1`),
+      event(b, 'invite.sent', `${b}-1`),
+      event(a, 'invite.sent', `${a}-2`),
+      event(a, 'screening.submitted', `${a}-3`),
+      event(b, 'form.opened', `${b}-2`),
+    ];
+    for (const e of arrivals) assert.equal(await inbox.enqueue(e), true);
+    const repeat = { ...arrivals[0]!, receivedAt: new Date(Date.parse(arrivals[0]!.receivedAt) + 1_000).toISOString() };
+    assert.equal(await inbox.enqueue(repeat), false, 'a repeat of a queued dedupe key is not queued again');
+
+    assert.equal(await inbox.forwardOnce(), 5);
+    const order = (token: string) => signaler.seen.filter((e) => e.purchaseToken === token).map((e) => e.dedupeKey);
+    assert.deepEqual(order(a), [`${a}-1`, `${a}-2`, `${a}-3`]);
+    assert.deepEqual(order(b), [`${b}-1`, `${b}-2`]);
+    assert.equal((await db('webhook_inbox').count({ n: '*' }))[0]!.n, '0');
+    const logged = await db('delivery_log')
+      .where({ dedupe_key: `${a}-1` })
+      .first();
+    assert.equal(logged.repeats, 1);
+  });
+
+  it('keeps a delivery Temporal did not take, and that screening’s later ones behind it, for the next round', async () => {
+    const [a, b] = [uniqueToken(), uniqueToken()];
+    const failing = new Set([`${a}-2`]);
+    const signaler = recordingSignaler(failing);
+    const inbox = inboxWith(signaler);
+    for (const e of [
+      event(a, 'invite.sent', `${a}-1`),
+      event(a, 'form.opened', `${a}-2`),
+      event(a, 'screening.submitted', `${a}-3`),
+      event(b, 'invite.sent', `${b}-1`),
+    ]) {
+      await inbox.enqueue(e);
+    }
+    assert.equal(await inbox.forwardOnce(), 2);
+    assert.deepEqual(signaler.seen.map((e) => e.dedupeKey).sort(), [`${a}-1`, `${b}-1`].sort());
+    assert.deepEqual((await db('webhook_inbox').orderBy('id').pluck('dedupe_key')) as string[], [`${a}-2`, `${a}-3`]);
+
+    failing.clear();
+    assert.equal(await inbox.forwardOnce(), 2);
+    assert.deepEqual(
+      signaler.seen.filter((e) => e.purchaseToken === a).map((e) => e.dedupeKey),
+      [`${a}-1`, `${a}-2`, `${a}-3`],
+    );
+  });
+
+  it('lets one forwarder at a time take a round, so no delivery is handed on twice', async () => {
+    const token = uniqueToken();
+    const signaler = recordingSignaler();
+    for (let i = 0; i < 40; i += 1) await inboxWith(signaler).enqueue(event(token, 'invite.opened', `${token}-${i}`));
+    const rounds = await Promise.all([inboxWith(signaler).forwardOnce(), inboxWith(signaler).forwardOnce(), inboxWith(signaler).forwardOnce()]);
+    assert.equal(
+      rounds.reduce((x, y) => x + y, 0),
+      40,
+    );
+    assert.equal(new Set(signaler.seen.map((e) => e.dedupeKey)).size, signaler.seen.length);
+    assert.equal(signaler.seen.length, 40);
+  });
+
+  describe('on the real Temporal dev server', () => {
+    const taskQueue = 'inbox-test';
+    let connection: NativeConnection;
+    let client: Client;
+    let worker: Awaited<ReturnType<typeof startScreeningWorker>>;
+    let signaler: ScreeningSignaler;
+
+    before(async () => {
+      connection = await NativeConnection.connect({ address: testEnvironment().temporalAddress });
+      client = await connectClient(testEnvironment().temporalAddress, 'default');
+      worker = await startScreeningWorker(connection, taskQueue);
+      signaler = createScreeningSignaler(client, { taskQueue, lifecycle: loadConfig({}).lifecycle });
+    });
+    after(async () => {
+      await worker?.stop();
+      await client?.connection.close();
+      await connection?.close();
+    });
+
+    it('loses nothing when the process dies between the commit and the signal: the next forwarder hands it on', async () => {
+      const token = uniqueToken();
+      // The API that answered 200 died before forwarding: its inbox never forwards.
+      const died = inboxWith(signaler);
+      await died.enqueue(screeningEvent(token, 'invite.sent', { dedupeKey: `${token}-1`, externalCustomerId: 'landlord-inbox' }));
+      await died.enqueue(screeningEvent(token, 'form.opened', { dedupeKey: `${token}-2` }));
+
+      const next = inboxWith(signaler);
+      next.startForwarding();
+      try {
+        const view = await eventually(
+          () => client.workflow.getHandle(workflowIdFor(token)).query(statusQuery),
+          (v) => v.status === 'form_opened',
+        );
+        assert.deepEqual(
+          view.timeline.map((entry) => entry.type),
+          ['invite.sent', 'form.opened'],
+        );
+      } finally {
+        await next.stop();
+      }
+    });
+
+    for (const mode of ['always', 'fallback'] as const) {
+      it(`answers 200 ${mode === 'always' ? 'once the delivery is committed' : 'from the inbox when Temporal does not answer'}, and forwards it (${mode})`, async () => {
+        const token = uniqueToken();
+        // `fallback` meets a Temporal that fails; `always` never asks it before answering.
+        const unreachable: ScreeningSignaler = { signal: () => Promise.reject(new Error('Temporal away')) };
+        const inbox = inboxWith(signaler, mode);
+        const server = await serve(
+          createApp({
+            config: testEnvironment().config({ SINGLEKEY_WEBHOOK_SECRETS: TEST_WEBHOOK_SECRET }),
+            logger: silent,
+            metrics: createMetrics(),
+            signaler: mode === 'fallback' ? unreachable : signaler,
+            inbox,
+            readinessChecks: {},
+          }),
+        );
+        try {
+          const delivery = signedDelivery('invite.sent', { purchase_token: token }, TEST_WEBHOOK_SECRET);
+          const first = await deliver(`${server.url}/webhooks/singlekey`, delivery);
+          assert.equal(first.status, 200);
+          assert.deepEqual(await first.json(), { received: true, outcome: 'queued' });
+          const again = await deliver(`${server.url}/webhooks/singlekey`, delivery);
+          assert.deepEqual(await again.json(), { received: true, outcome: 'duplicate' });
+          inbox.startForwarding();
+          await eventually(
+            () => client.workflow.getHandle(workflowIdFor(token)).query(statusQuery),
+            (v) => v.status === 'invited',
+          );
+        } finally {
+          await inbox.stop();
+          await server.close();
+        }
+      });
+    }
+  });
+});
