@@ -94,7 +94,7 @@ describe('npm run simulate against the started service (end to end)', function (
     outage: (output) => {
       assert.match(output, /invite\.sent +1 +503 .*retry in 1 min/);
       assert.match(output, /invite\.sent +2 +503 .*retry in 5 min/);
-      assert.match(output, /invite\.sent +3 +200 .*accepted +delivered/);
+      assert.match(output, /invite\.sent +3 +200 .*queued +delivered/);
     },
     'recoverable-failure': (output) => assert.match(output, /failure +credit_bureau_unavailable \(recoverable\)/),
   };
