@@ -13,6 +13,7 @@ import { measureCost } from '../devkit/bench/cost';
 import { measureEndToEnd } from '../devkit/bench/end-to-end';
 import { measureGenerator } from '../devkit/bench/generator';
 import { measureIngest } from '../devkit/bench/ingest';
+import { measurePeer } from '../devkit/bench/peer';
 import { parseBenchOptions, usage } from '../devkit/bench/options';
 import { type BenchResults, describeMachine, renderTable, writeResults } from '../devkit/bench/report';
 import { startBenchService } from '../devkit/bench/service';
@@ -39,11 +40,14 @@ async function main(): Promise<void> {
     const ceiling = await measureCeiling(service, options);
     const ingest = await measureIngest(service, options, ceiling.backlog.screenings);
     const endToEnd = await measureEndToEnd(service, options, ingest.rps);
+    const knee = [];
+    for (const [i, rate] of options.knee.entries()) knee.push(await measureEndToEnd(service, options, ingest.rps, { rate, prefix: `${service.tokens}k${i}x` }));
     const burst = await measureBurst(service, options);
+    const peer = await measurePeer(service, options);
     // Screenings left open so far (the end-to-end ones completed): the cost phase tops up to --open.
     const started = ceiling.backlog.screenings + ingest.backlog.screenings + burst.deliveries;
     const cost = await measureCost(service, options, started);
-    results = { machine, options, generator, ceiling, ingest, endToEnd, burst, cost };
+    results = { machine, options, generator, ceiling, ingest, endToEnd, knee, burst, peer, cost };
   } finally {
     await service.stop();
   }

@@ -7,7 +7,8 @@ import type { Knex } from 'knex';
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('webhook_inbox', (table) => {
     table.bigIncrements('id').primary();
-    table.string('dedupe_key', 255).notNullable().unique();
+    // Every receipt is a row: repeats go to the workflow, which drops them by this key and counts them.
+    table.string('dedupe_key', 255).notNullable();
     table.string('purchase_token', 128).notNullable().index();
     table.jsonb('event').notNullable();
     table.timestamp('received_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());

@@ -113,6 +113,7 @@ const envSchema = z.object({
   SUBMITTED_MAX_AGE: duration.default('7d' as StringValue),
   DEDUPE_WINDOW: duration.default('15h' as StringValue),
   WEBHOOK_INBOX: z.enum(inboxModes).default('always'),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(500),
 
   DATA_DIR: z.string().trim().min(1).default('data'),
   EMBEDDED_TEMPORAL_PORT: port.default(7233),
@@ -141,6 +142,8 @@ export interface Config {
   http: { host: string; port: number };
   /** WEBHOOK_INBOX: `always` commits each delivery to PostgreSQL before the 200, `fallback` only when Temporal does not answer in 2 s, `off` never. */
   webhookInbox: InboxMode;
+  /** WORKER_MAX_CACHED_WORKFLOWS: screenings a worker keeps in memory between tasks (others are replayed from history when they wake). */
+  workerMaxCachedWorkflows: number;
   /** Bearer token `/metrics` requires when set. */
   metricsToken?: string;
   /** Port of the worker's Prometheus exporter (Temporal SDK and activity metrics); 0 disables it. */
@@ -246,6 +249,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     http: { host: e.HOST, port: e.PORT },
     webhookInbox: e.WEBHOOK_INBOX,
+    workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     metricsToken: e.METRICS_TOKEN,
     workerMetricsPort: e.WORKER_METRICS_PORT,
     temporal: {

@@ -21,6 +21,19 @@ export interface BurstResult {
 export async function measureBurst(service: BenchService, options: BenchOptions): Promise<BurstResult> {
   const BURST = options.burst;
   say(`\n[4/5] burst: ${BURST} deliveries as fast as the client can send`);
+  const sent = await sendBurst(service, BURST, `${service.tokens}b`, 'burst answered');
+  const drainSeconds = await waitForRows(service, 'burst drained (rows written)', `${service.tokens}b`, BURST);
+  return { deliveries: BURST, ...sent, drainSeconds };
+}
+
+/** `count` invite.sent deliveries to `target` over 100 connections, each retried up to 6 times on a non-2xx answer. */
+export async function sendBurst(
+  target: Pick<BenchService, 'apis' | 'secret'>,
+  count: number,
+  tokenPrefix: string,
+  label: string,
+): Promise<Pick<BurstResult, 'sendSeconds' | 'firstAttempt' | 'lostAfterRetries'>> {
+  const BURST = count;
   const firstAttempt = new Map<number, number>();
   let lost = 0;
   let done = 0;
@@ -30,9 +43,9 @@ export async function measureBurst(service: BenchService, options: BenchOptions)
     Array.from({ length: 100 }, async () => {
       while (next < BURST) {
         const i = next++;
-        const body = envelopeOf(screeningEvent(`${service.tokens}b${i}`, 'invite.sent'));
+        const body = envelopeOf(screeningEvent(`${tokenPrefix}${i}`, 'invite.sent'));
         for (let attempt = 1; ; attempt += 1) {
-          const { status, retryAfter } = await post(service, body).catch(() => ({ status: 0, retryAfter: 1 }));
+          const { status, retryAfter } = await post(target, body).catch(() => ({ status: 0, retryAfter: 1 }));
           if (attempt === 1) firstAttempt.set(status, (firstAttempt.get(status) ?? 0) + 1);
           if (status >= 200 && status < 300) break;
           if (attempt === 6) {
@@ -42,11 +55,10 @@ export async function measureBurst(service: BenchService, options: BenchOptions)
           // SingleKey would wait minutes; the benchmark honours Retry-After scaled down to seconds.
           await sleep(Math.min(retryAfter, 1) * 1000);
         }
-        progress('burst answered', ++done, BURST);
+        progress(label, ++done, BURST);
       }
     }),
   );
   const sendSeconds = (performance.now() - burstStarted) / 1000;
-  const drainSeconds = await waitForRows(service, 'burst drained (rows written)', `${service.tokens}b`, BURST);
-  return { deliveries: BURST, sendSeconds, firstAttempt: Object.fromEntries(firstAttempt), lostAfterRetries: lost, drainSeconds };
+  return { sendSeconds, firstAttempt: Object.fromEntries(firstAttempt), lostAfterRetries: lost };
 }

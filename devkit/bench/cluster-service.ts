@@ -38,6 +38,7 @@ export async function startBenchCluster(tokens: string): Promise<BenchService> {
       client,
       db,
       dataDir: scratch.dir,
+      databaseUrl: urlFor(cluster.postgresPort),
       secret: readFileSync(path.join(scratch.dir, 'webhook-secret'), 'utf8').trim(),
       pid: cluster.child.pid,
       signaler: createScreeningSignaler(client, { taskQueue: DEFAULT_TASK_QUEUE, lifecycle: loadConfig({}).lifecycle }),

@@ -15,7 +15,7 @@ export interface DeliveryAnswer {
 let turn = 0;
 
 /** Posts `body` to the service's webhook (its API processes in turn), signed exactly as the SingleKey stand-in signs. */
-export async function post(service: BenchService, body: string): Promise<DeliveryAnswer> {
+export async function post(service: Pick<BenchService, 'apis' | 'secret'>, body: string): Promise<DeliveryAnswer> {
   const api = service.apis[turn++ % service.apis.length]!;
   const response = await deliver(`${api}/webhooks/singlekey`, signedRequest(body, service.secret));
   await response.arrayBuffer();

@@ -86,11 +86,17 @@ function completionEmails(service: BenchService, prefix: string): { total: numbe
  * Phase 3: plays `options.screenings` lifecycles through the webhook in an open loop at
  * `options.e2eRate` (default half `ingestRps`), then waits up to 5 minutes for all to complete.
  */
-export async function measureEndToEnd(service: BenchService, options: BenchOptions, ingestRps: number): Promise<EndToEndResult> {
+export async function measureEndToEnd(
+  service: BenchService,
+  options: BenchOptions,
+  ingestRps: number,
+  /** `--knee`: one more run at this rate, under its own token prefix. */
+  at?: { rate: number; prefix: string },
+): Promise<EndToEndResult> {
   const N = options.screenings;
-  const prefix = `${service.tokens}e`;
-  say(`\n[3/5] end to end: ${N} lifecycles, 20 % duplicates, shuffled, at ${options.e2eRate ? `${options.e2eRate}/s` : 'half the ingest rate'}`);
-  const rate = options.e2eRate ?? Math.max(1, ingestRps / 2);
+  const prefix = at?.prefix ?? `${service.tokens}e`;
+  const rate = at?.rate ?? options.e2eRate ?? Math.max(1, ingestRps / 2);
+  say(`\n[3/5] end to end: ${N} lifecycles, 20 % duplicates, shuffled, at ${rate.toFixed(1)}/s${at || options.e2eRate ? '' : ' (half the ingest rate)'}`);
   const deliveries = lifecycles(prefix, N);
   const acceptedAt = new Map<string, number>();
   const visibleAt = new Map<string, number>();

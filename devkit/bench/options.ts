@@ -14,6 +14,8 @@ export interface BenchOptions {
   open: number;
   /** Deliveries per second in the end-to-end phase; unset: half the measured ingest rate. */
   e2eRate?: number;
+  /** `--knee`: also run the end-to-end phase at each of these rates, to find where p99 passes 1 s. */
+  knee: number[];
   /** Folder for V8 CPU profiles of the service process (main thread and workflow threads). */
   profile?: string;
   /** Also measure ceiling, ingest and end to end on the cluster profile (`npm run cluster`). */
@@ -29,6 +31,7 @@ export const usage = [
   '  --burst N            deliveries in the burst phase (default 5000)',
   '  --open N             open screenings when the cost is measured (default 10000)',
   '  --e2e-rate N         deliveries per second in the end-to-end phase (default half the ingest rate)',
+  '  --knee R1,R2,...     also run the end-to-end phase at each rate (deliveries/s): where does p99 pass 1 s?',
   '  --profile DIR        write V8 CPU profiles of the service to DIR',
   '  --cluster            also run ceiling, ingest and end to end on the cluster profile (real Temporal server, mTLS)',
 ].join('\n');
@@ -44,6 +47,7 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2)): Bench
       burst: { type: 'string', default: '5000' },
       open: { type: 'string', default: '10000' },
       'e2e-rate': { type: 'string' },
+      knee: { type: 'string' },
       profile: { type: 'string' },
       cluster: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
@@ -64,6 +68,7 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2)): Bench
     burst: positive('burst', values.burst),
     open: positive('open', values.open),
     e2eRate: values['e2e-rate'] ? positive('e2e-rate', values['e2e-rate'], false) : undefined,
+    knee: values.knee ? values.knee.split(',').map((rate) => positive('knee', rate.trim(), false)) : [],
     profile: values.profile,
     cluster: values.cluster,
   };

@@ -8,6 +8,7 @@ import type { CostResult } from './cost';
 import type { EndToEndResult } from './end-to-end';
 import type { GeneratorResult } from './generator';
 import type { IngestResult } from './ingest';
+import type { PeerResult } from './peer';
 import { round } from './load';
 import type { BenchOptions } from './options';
 
@@ -27,7 +28,11 @@ export interface BenchResults {
   ceiling: CeilingResult;
   ingest: IngestResult;
   endToEnd: EndToEndResult;
+  /** `--knee`: the end-to-end phase again at each rate asked for. */
+  knee: EndToEndResult[];
   burst: BurstResult;
+  /** The same burst against a verify-and-INSERT PostgreSQL receiver. */
+  peer: PeerResult;
   cost: CostResult;
   /** `--cluster`: the same phases on the cluster profile, in the same run. */
   cluster?: { ceiling: CeilingResult; ingest: IngestResult; endToEnd: EndToEndResult };
@@ -86,8 +91,12 @@ function resultsJson(r: BenchResults) {
       lost: e.lost,
       failedDeliveries: e.failedDeliveries,
     },
+    knee: r.knee.map((k) => ({ rate: round(k.rate), visibleP50ms: round(k.visibleP50ms), visibleP99ms: round(k.visibleP99ms), lost: k.lost })),
     burst: { ...r.burst, sendSeconds: round(r.burst.sendSeconds), drainSeconds: round(r.burst.drainSeconds) },
+    peer: { acksPerSecond: round(r.peer.deliveries / r.peer.sendSeconds), sendSeconds: round(r.peer.sendSeconds), lost: r.peer.lostAfterRetries },
+    targets: targetsOf(r),
     cost: {
+      cleanLifecycleEvents: r.cost.cleanLifecycleEvents,
       historyEvents: r.cost.historyEvents,
       historyBytes: r.cost.historyBytes,
       rowsPerScreening: Object.fromEntries(Object.entries(r.cost.rowsPerScreening).map(([table, n]) => [table, round(n, 2)])),
@@ -98,6 +107,40 @@ function resultsJson(r: BenchResults) {
       ? { engines: { devServer: engineJson(r.ceiling, r.ingest, r.endToEnd), cluster: engineJson(r.cluster.ceiling, r.cluster.ingest, r.cluster.endToEnd) } }
       : {}),
   };
+}
+
+/** Issue 17's figures before its work (`npm run bench` from a fresh clone, 2026-11-30), and its targets. */
+const targets = [
+  { figure: 'history events per clean lifecycle (invite, opened, submitted, paid, completed)', before: '96', target: '≤ 40' },
+  { figure: 'ingest ÷ signal-with-start ceiling', before: '0.79', target: '≥ 0.9' },
+  { figure: 'burst acknowledgements ÷ a verify-and-INSERT PostgreSQL receiver (same run)', before: '~0.04', target: '≥ 0.5' },
+  { figure: 'delivery answered 200 → visible in the read model, p99, at half the ingest rate', before: '16.6 s', target: '< 1 s' },
+  { figure: 'service RSS with 10,000 open screenings', before: '1.3 GiB', target: '< 400 MB' },
+  { figure: 'burst of 5,000: drained (all recorded)', before: '104 s', target: '≤ 60 s, 0 lost' },
+] as const;
+
+/** Each target row with this run's figure and whether it met the target. */
+function targetsOf(r: BenchResults): { figure: string; before: string; now: string; target: string; met: boolean }[] {
+  const ack = r.burst.deliveries / r.burst.sendSeconds;
+  const peerAck = r.peer.deliveries / r.peer.sendSeconds;
+  const figures: [string, boolean][] = [
+    [`${r.cost.cleanLifecycleEvents}`, r.cost.cleanLifecycleEvents <= 40],
+    [`${round(r.ingest.rps / r.ceiling.rps, 2)}`, r.ingest.rps / r.ceiling.rps >= 0.9],
+    [`${round(ack / peerAck, 2)} (${round(ack)}/s vs ${round(peerAck)}/s)`, ack / peerAck >= 0.5],
+    [`${round(r.endToEnd.visibleP99ms / 1000, 2)} s`, r.endToEnd.visibleP99ms < 1000],
+    [`${round(r.cost.serviceRssMiB)} MiB`, r.cost.serviceRssMiB * 1.048576 < 400],
+    [`${round(r.burst.drainSeconds)} s, ${r.burst.lostAfterRetries} lost`, r.burst.drainSeconds <= 60 && r.burst.lostAfterRetries === 0],
+  ];
+  return targets.map((t, i) => ({ ...t, now: figures[i]![0], met: figures[i]![1] }));
+}
+
+/** The target rows as a Markdown table (the README's Benchmarks section carries one run's). */
+function renderTargets(rows: ReturnType<typeof targetsOf>): string {
+  return [
+    '| figure | before | now | target | met |',
+    '|---|---|---|---|---|',
+    ...rows.map((row) => `| ${row.figure} | ${row.before} | ${row.now} | ${row.target} | ${row.met ? 'yes' : 'no'} |`),
+  ].join('\n');
 }
 
 /** The table `npm run bench` prints, one aligned line per figure, from the same rounded figures as the JSON. */
@@ -134,7 +177,13 @@ export function renderTable(results: BenchResults): string {
       `${r.burst.deliveries} sent in ${r.burst.sendSeconds} s; first answers ${JSON.stringify(r.burst.firstAttempt)}; ` +
         `lost ${r.burst.lostAfterRetries}; drained in ${r.burst.drainSeconds} s`,
     ],
-    ['cost: history of a completed screening', `${r.cost.historyEvents} events, ${r.cost.historyBytes} bytes`],
+    ...r.knee.map((k): [string, string] => [
+      `  end to end at ${k.rate}/s`,
+      `200 -> visible p50 ${k.visibleP50ms} ms  p99 ${k.visibleP99ms} ms  lost ${k.lost}`,
+    ]),
+    ['peer: verify-and-INSERT receiver', `${r.peer.acksPerSecond} acknowledgements/s (${r.options.burst} in ${r.peer.sendSeconds} s, lost ${r.peer.lost})`],
+    ['cost: history of a clean lifecycle', `${r.cost.cleanLifecycleEvents} events (one delivery at a time, effects settled)`],
+    ['cost: history of a completed screening', `${r.cost.historyEvents} events, ${r.cost.historyBytes} bytes (end-to-end phase: shuffled, duplicates)`],
     [
       'cost: PostgreSQL rows per screening',
       Object.entries(r.cost.rowsPerScreening)
@@ -145,7 +194,8 @@ export function renderTable(results: BenchResults): string {
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   const table = rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
-  return r.engines ? `${table}\n\n${renderEngines(r.engines)}` : table;
+  const withTargets = `${table}\n\n${renderTargets(r.targets)}`;
+  return r.engines ? `${withTargets}\n\n${renderEngines(r.engines)}` : withTargets;
 }
 
 /** `--cluster`: the dev server and the cluster profile side by side, as Markdown (the README carries one run's). */

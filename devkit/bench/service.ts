@@ -24,6 +24,8 @@ export interface BenchService {
   db: Db;
   /** The service's data folder (its `mail/` holds the e-mails the SMTP sink received). */
   dataDir: string;
+  /** The service's PostgreSQL (the peer receiver writes there too). */
+  databaseUrl: string;
   /** The webhook signing secret the service generated. */
   secret: string;
   pid: number | undefined;
@@ -70,6 +72,7 @@ export async function startBenchService(options: BenchOptions): Promise<BenchSer
       client,
       db,
       dataDir,
+      databaseUrl: urlFor(ports.postgres),
       secret,
       pid: service.child.pid,
       signaler: createScreeningSignaler(client, { taskQueue: DEFAULT_TASK_QUEUE, lifecycle: loadConfig({}).lifecycle }),

@@ -108,9 +108,8 @@ async function receive(ctx: Context, deps: Deps, seconds: () => number): Promise
   const { inbox } = deps;
   /** Commits the delivery to the inbox and answers 200; PostgreSQL away is a 503, as Temporal away is without an inbox. */
   const queue = async (why: string) => {
-    let queued: boolean;
     try {
-      queued = await inbox!.enqueue(event);
+      await inbox!.enqueue(event);
     } catch (error) {
       deps.metrics.deliveries.inc({ event: event.type, outcome: 'unavailable', reason: '' });
       log.error({ ...logFields, outcome: 'unavailable', err: error, ms: ms() }, 'inbox unavailable; asking SingleKey to retry');
@@ -119,7 +118,7 @@ async function receive(ctx: Context, deps: Deps, seconds: () => number): Promise
       ctx.body = { error: 'temporarily_unavailable', message: 'could not record the delivery; retry later' };
       return;
     }
-    const outcome = queued ? 'queued' : 'duplicate';
+    const outcome = 'queued';
     deps.metrics.deliveries.inc({ event: event.type, outcome, reason: why });
     log.info({ ...logFields, outcome, reason: why, ms: ms() }, `webhook ${outcome}`);
     ctx.body = { received: true, outcome };

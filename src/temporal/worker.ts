@@ -97,6 +97,9 @@ export async function startWorker(opts: { config: Config; address: string; db: D
       platformWebhook: platformWebhookOf(config),
     }),
     shutdownGraceTime: '20 seconds',
+    // A bounded cache: an open screening sleeps for days between deliveries, and replaying its short
+    // history when it wakes costs less than holding thousands in memory (README, "Benchmarks").
+    maxCachedWorkflows: config.workerMaxCachedWorkflows,
   });
   const done = worker.run().finally(() => Promise.all([connection.close(), client.connection.close()]));
   done.catch((error: unknown) => logger.error({ err: error }, 'worker stopped with an error'));

@@ -19,11 +19,8 @@ const IDLE_POLL_MS = 1_000;
 
 export interface WebhookInbox {
   mode: InboxMode;
-  /**
-   * Commits a verified delivery and its delivery-log line in one statement; false when its dedupe
-   * key is already queued (a repeat, counted on the log line). Rejects when PostgreSQL does.
-   */
-  enqueue(event: ScreeningEvent): Promise<boolean>;
+  /** Commits a verified delivery and its delivery-log line in one statement; rejects when PostgreSQL does. */
+  enqueue(event: ScreeningEvent): Promise<void>;
   /** Whether deliveries of this screening still wait in the inbox (a direct signal would overtake them). */
   hasQueued(purchaseToken: string): Promise<boolean>;
   /** Hands every queued delivery on until `stop`; one forwarder at a time among all API processes. */
@@ -44,8 +41,8 @@ export interface WebhookInbox {
  * - **Arrival order per screening:** a round takes rows by id, signals each screening's rows one
  *   after the other (screenings side by side), stops a screening at its first failure, and rounds
  *   never overlap: a transaction-scoped advisory lock admits one forwarder among all replicas.
- * - **Same dedupe:** the dedupe key is unique in the inbox (a repeat is answered without a second
- *   row) and then in the workflow, exactly as for a direct signal.
+ * - **Same dedupe:** every receipt is forwarded, and the workflow drops a repeat by its dedupe key
+ *   (and counts it), exactly as for a direct signal.
  */
 export function createWebhookInbox(deps: { db: Db; signaler: ScreeningSignaler; logger: Logger; mode: InboxMode }): WebhookInbox {
   const { db, signaler, logger } = deps;
@@ -137,10 +134,9 @@ export function createWebhookInbox(deps: { db: Db; signaler: ScreeningSignaler; 
   return {
     mode: deps.mode,
     async enqueue(event) {
-      const result = (await db.raw(
+      await db.raw(
         `with queued as (
            insert into webhook_inbox (dedupe_key, purchase_token, event) values (?, ?, ?::jsonb)
-           on conflict (dedupe_key) do nothing returning id
          ), logged as (
            insert into delivery_log (dedupe_key, purchase_token, event, source_event, outcome, occurred_at, received_at, last_received_at)
            values (?, ?, ?, ?, 'applied', ?, ?, ?)
@@ -148,13 +144,12 @@ export function createWebhookInbox(deps: { db: Db; signaler: ScreeningSignaler; 
              repeats = delivery_log.repeats + (case when excluded.last_received_at > delivery_log.last_received_at then 1 else 0 end),
              last_received_at = greatest(delivery_log.last_received_at, excluded.last_received_at)
          )
-         select (select count(*) from queued)::int as queued, pg_notify('${CHANNEL}', '')`,
+         select pg_notify('${CHANNEL}', '')`,
         [
           ...[event.dedupeKey, event.purchaseToken, JSON.stringify(event)],
           ...[event.dedupeKey, event.purchaseToken, event.type, event.sourceEvent, event.occurredAt ?? null, event.receivedAt, event.receivedAt],
         ],
-      )) as { rows: { queued: number }[] };
-      return result.rows[0]!.queued > 0;
+      );
     },
     async hasQueued(purchaseToken) {
       return Boolean(await db('webhook_inbox').where({ purchase_token: purchaseToken }).first('id'));

@@ -207,7 +207,7 @@ describe('the service on embedded defaults (end to end)', function () {
         .split('\n')
         .filter((line) => line.startsWith(`${name}{`) && Object.entries(labels).every(([key, v]) => line.includes(`${key}="${v}"`)))
         .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
-    // Through the inbox (WEBHOOK_INBOX=always): `queued`, or `duplicate` while an earlier copy still waits there.
+    // Through the inbox (WEBHOOK_INBOX=always): every receipt `queued`, the workflow dropping the repeats.
     assert.equal(value('screening_webhook_deliveries_total', { event: 'screening.completed' }), 3);
     assert.equal(value('screening_webhook_deliveries_total', { event: 'screening.submitted' }), 2);
     assert.equal(value('screening_webhook_deliveries_total', { outcome: 'accepted' }), 0);
