@@ -10,7 +10,7 @@ runEntrypoint(async (config, logger, shutdown) => {
   requireSetting(config.reportLinks.secret, 'REPORT_LINK_SECRET', 'npm run api (it serves report links)');
   assertStrongSecrets(config);
   const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS', 'npm run api');
-  const db = createDb(requireSetting(config.databaseUrl, 'DATABASE_URL', 'npm run api (for /readyz)'), 2, logger);
+  const db = createDb(requireSetting(config.databaseUrl, 'DATABASE_URL', 'npm run api'), 10, logger);
   shutdown.add('database pool', () => db.destroy());
   const codecKeys = requireSetting(config.temporal.payloadCodecKeys, 'PAYLOAD_CODEC_KEYS', 'npm run api (personal data is encrypted in Temporal)');
   const client = await connectClient(address, config.temporal.namespace, config.temporal.connection, codecKeys);

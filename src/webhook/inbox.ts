@@ -1,4 +1,3 @@
-import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Db } from '../db/connection';
 import type { ScreeningSignaler } from '../temporal/screening-signaler';
@@ -11,6 +10,12 @@ export type InboxMode = (typeof inboxModes)[number];
 /** PostgreSQL's channel for "a delivery was queued", and the advisory lock only one forwarder holds at a time. */
 const CHANNEL = 'webhook_inbox';
 const FORWARDER_LOCK = 0x5c2ee2;
+/** The part of node-postgres' client the forwarder's own connection uses. */
+interface PgConnection {
+  query(sql: string): Promise<unknown>;
+  on(event: 'notification' | 'error' | 'end', listener: () => void): void;
+}
+
 /** Rows per forwarding round, and screenings signalled side by side within one. */
 const BATCH = 500;
 const PARALLEL_SCREENINGS = 32;
@@ -40,7 +45,8 @@ export interface WebhookInbox {
  *   for the next round, and the workflow drops the second copy by its dedupe key.
  * - **Arrival order per screening:** a round takes rows by id, signals each screening's rows one
  *   after the other (screenings side by side), stops a screening at its first failure, and rounds
- *   never overlap: a transaction-scoped advisory lock admits one forwarder among all replicas.
+ *   never overlap: a session advisory lock makes one process the forwarder among all replicas; if
+ *   it dies, PostgreSQL releases the lock and another takes over within a second.
  * - **Same dedupe:** every receipt is forwarded, and the workflow drops a repeat by its dedupe key
  *   (and counts it), exactly as for a direct signal.
  */
@@ -51,64 +57,72 @@ export function createWebhookInbox(deps: { db: Db; signaler: ScreeningSignaler; 
   let wake: (() => void) | undefined;
   /** A delivery was queued since the current round began: the next one starts at once. */
   let notified = false;
-  let listener: { connection: { query(sql: string): Promise<unknown>; on(event: string, fn: () => void): void }; release(): Promise<void> } | undefined;
+  /**
+   * The forwarder's own connection: it LISTENs for queued deliveries and holds the session advisory
+   * lock that makes this process the one forwarder (released by PostgreSQL if the process dies).
+   */
+  let own: { connection: PgConnection; leader: boolean } | undefined;
 
-  /** One round: how many rows it took, and how many of them reached their workflow. */
-  async function forwardRound(): Promise<{ taken: number; forwarded: number }> {
-    return db.transaction(async (trx) => {
-      const locked = (await trx.raw('select pg_try_advisory_xact_lock(?) as locked', [FORWARDER_LOCK])) as { rows: { locked: boolean }[] };
-      if (!locked.rows[0]?.locked) return { taken: 0, forwarded: 0 };
-      const rows = (await trx('webhook_inbox').orderBy('id').limit(BATCH).select('id', 'purchase_token', 'event')) as {
-        id: string;
-        purchase_token: string;
-        event: ScreeningEvent;
-      }[];
-      const byScreening = new Map<string, typeof rows>();
-      for (const row of rows) byScreening.set(row.purchase_token, [...(byScreening.get(row.purchase_token) ?? []), row]);
-      const forwarded: string[] = [];
-      const screenings = [...byScreening.values()];
-      const forwardScreening = async (queued: typeof rows) => {
-        for (const row of queued) {
-          try {
-            const { outcome } = await signaler.signal(row.event);
-            if (outcome === 'late') await markLate(trx, row.event.dedupeKey);
-            forwarded.push(row.id);
-          } catch (error) {
-            // The rest of this screening waits for the next round, behind this one: order kept.
-            logger.warn({ err: error, purchaseToken: row.purchase_token }, 'inbox: could not hand a delivery to Temporal; retrying');
-            return;
-          }
-        }
-      };
-      for (let i = 0; i < screenings.length; i += PARALLEL_SCREENINGS) await Promise.all(screenings.slice(i, i + PARALLEL_SCREENINGS).map(forwardScreening));
-      if (forwarded.length > 0) await trx('webhook_inbox').whereIn('id', forwarded).delete();
-      return { taken: rows.length, forwarded: forwarded.length };
+  async function ownConnection(): Promise<NonNullable<typeof own>> {
+    if (own) return own;
+    const connection = (await db.client.acquireConnection()) as PgConnection;
+    const mine = { connection, leader: false };
+    connection.on('notification', () => {
+      notified = true;
+      wake?.();
     });
+    // A broken connection loses the lock with it: the next round starts over with a new one.
+    connection.on('error', () => own === mine && (own = undefined));
+    connection.on('end', () => own === mine && (own = undefined));
+    await connection.query(`LISTEN ${CHANNEL}`);
+    own = mine;
+    return mine;
   }
 
-  async function listen(): Promise<void> {
-    try {
-      const connection = (await db.client.acquireConnection()) as NonNullable<typeof listener>['connection'];
-      connection.on('notification', () => {
-        notified = true;
-        wake?.();
-      });
-      await connection.query(`LISTEN ${CHANNEL}`);
-      listener = {
-        connection,
-        release: async () => {
-          await connection.query(`UNLISTEN ${CHANNEL}`).catch(() => undefined);
-          await db.client.releaseConnection(connection);
-        },
-      };
-    } catch (error) {
-      // Polling alone still forwards everything, a second later.
-      logger.warn({ err: error }, 'inbox: cannot LISTEN for queued deliveries; polling every second');
+  async function releaseConnection(): Promise<void> {
+    const mine = own;
+    own = undefined;
+    if (!mine) return;
+    await mine.connection.query(`UNLISTEN ${CHANNEL}; SELECT pg_advisory_unlock_all()`).catch(() => undefined);
+    await db.client.releaseConnection(mine.connection);
+  }
+
+  /** One round, when this process is (or becomes) the forwarder: how many rows it took, and how many reached their workflow. */
+  async function forwardRound(): Promise<{ taken: number; forwarded: number }> {
+    const mine = await ownConnection();
+    if (!mine.leader) {
+      const locked = (await mine.connection.query(`select pg_try_advisory_lock(${FORWARDER_LOCK}) as locked`)) as { rows: { locked: boolean }[] };
+      mine.leader = locked.rows[0]?.locked === true;
+      if (!mine.leader) return { taken: 0, forwarded: 0 };
     }
+    const rows = (await db('webhook_inbox').orderBy('id').limit(BATCH).select('id', 'purchase_token', 'event')) as {
+      id: string;
+      purchase_token: string;
+      event: ScreeningEvent;
+    }[];
+    const byScreening = new Map<string, typeof rows>();
+    for (const row of rows) byScreening.set(row.purchase_token, [...(byScreening.get(row.purchase_token) ?? []), row]);
+    const forwarded: string[] = [];
+    const forwardScreening = async (queued: typeof rows) => {
+      for (const row of queued) {
+        try {
+          const { outcome } = await signaler.signal(row.event);
+          if (outcome === 'late') await db('delivery_log').where({ dedupe_key: row.event.dedupeKey }).update({ outcome: 'late' });
+          forwarded.push(row.id);
+        } catch (error) {
+          // The rest of this screening waits for the next round, behind this one: order kept.
+          logger.warn({ err: error, purchaseToken: row.purchase_token }, 'inbox: could not hand a delivery to Temporal; retrying');
+          return;
+        }
+      }
+    };
+    const screenings = [...byScreening.values()];
+    for (let i = 0; i < screenings.length; i += PARALLEL_SCREENINGS) await Promise.all(screenings.slice(i, i + PARALLEL_SCREENINGS).map(forwardScreening));
+    if (forwarded.length > 0) await db('webhook_inbox').whereIn('id', forwarded).delete();
+    return { taken: rows.length, forwarded: forwarded.length };
   }
 
   async function run(): Promise<void> {
-    await listen();
     while (running) {
       notified = false;
       let round = { taken: 0, forwarded: 0 };
@@ -117,7 +131,8 @@ export function createWebhookInbox(deps: { db: Db; signaler: ScreeningSignaler; 
       } catch (error) {
         logger.warn({ err: error }, 'inbox: forwarding round failed; retrying');
       }
-      // A full, clean round goes again at once; otherwise wait for a queued delivery or the poll.
+      // A full, clean round goes again at once, as does one that missed a queued delivery; otherwise
+      // wait for the next delivery (NOTIFY) or the poll.
       if ((round.taken === BATCH && round.forwarded === BATCH) || (notified && round.forwarded === round.taken)) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, IDLE_POLL_MS);
@@ -128,7 +143,7 @@ export function createWebhookInbox(deps: { db: Db; signaler: ScreeningSignaler; 
       });
       wake = undefined;
     }
-    await listener?.release();
+    await releaseConnection();
   }
 
   return {
@@ -166,10 +181,7 @@ export function createWebhookInbox(deps: { db: Db; signaler: ScreeningSignaler; 
       running = false;
       wake?.();
       await loop;
+      await releaseConnection();
     },
   };
-}
-
-async function markLate(trx: Knex.Transaction, dedupeKey: string): Promise<void> {
-  await trx('delivery_log').where({ dedupe_key: dedupeKey }).update({ outcome: 'late' });
 }

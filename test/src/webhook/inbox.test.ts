@@ -8,7 +8,7 @@ import { createApp } from '../../../src/http/app';
 import { createMetrics } from '../../../src/metrics';
 import { connectClient } from '../../../src/temporal/connect';
 import { createScreeningSignaler, type ScreeningSignaler } from '../../../src/temporal/screening-signaler';
-import { createWebhookInbox, type InboxMode } from '../../../src/webhook/inbox';
+import { createWebhookInbox, type InboxMode, type WebhookInbox } from '../../../src/webhook/inbox';
 import { deliver, screeningEvent, signedDelivery, uniqueToken } from '../../../devkit/builders';
 import { type ScreeningEvent, statusQuery, workflowIdFor } from '../../../workflows/messages';
 import { TEST_WEBHOOK_SECRET, testEnvironment } from '../../support/environment';
@@ -40,10 +40,19 @@ describe('the webhook inbox (WEBHOOK_INBOX)', function () {
     await migrateLatest(db);
   });
   after(() => db.destroy());
-  // Each test starts from an empty inbox: forwarding takes whatever is queued.
+  // Each test starts from an empty inbox (forwarding takes whatever is queued), and stops its inboxes,
+  // which releases the forwarder's lock for the next.
+  const opened: WebhookInbox[] = [];
   beforeEach(() => db('webhook_inbox').delete());
+  afterEach(async () => {
+    for (const inbox of opened.splice(0)) await inbox.stop();
+  });
 
-  const inboxWith = (signaler: ScreeningSignaler, mode: InboxMode = 'always') => createWebhookInbox({ db, signaler, logger: silent, mode });
+  const inboxWith = (signaler: ScreeningSignaler, mode: InboxMode = 'always') => {
+    const inbox = createWebhookInbox({ db, signaler, logger: silent, mode });
+    opened.push(inbox);
+    return inbox;
+  };
   const event = (token: string, type: ScreeningEvent['type'], key: string) => screeningEvent(token, type, { dedupeKey: key });
 
   it('forwards each screening’s deliveries in arrival order, each once, and empties itself', async () => {
@@ -100,7 +109,8 @@ describe('the webhook inbox (WEBHOOK_INBOX)', function () {
   it('lets one forwarder at a time take a round, so no delivery is handed on twice', async () => {
     const token = uniqueToken();
     const signaler = recordingSignaler();
-    for (let i = 0; i < 40; i += 1) await inboxWith(signaler).enqueue(event(token, 'invite.opened', `${token}-${i}`));
+    const queueing = inboxWith(signaler);
+    for (let i = 0; i < 40; i += 1) await queueing.enqueue(event(token, 'invite.opened', `${token}-${i}`));
     const rounds = await Promise.all([inboxWith(signaler).forwardOnce(), inboxWith(signaler).forwardOnce(), inboxWith(signaler).forwardOnce()]);
     assert.equal(
       rounds.reduce((x, y) => x + y, 0),
