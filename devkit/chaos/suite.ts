@@ -99,10 +99,15 @@ const faults: Fault[] = [
       await sleep(3_000);
       await stack.stopTemporal();
       say(`    Temporal server stopped for ${settings.temporalDownMs / 1000} s`);
-      await sleep(settings.temporalDownMs);
+      // The edge answers from the webhook inbox meanwhile (WEBHOOK_INBOX=always): how much piles up there.
+      let queued = 0;
+      for (const until = Date.now() + settings.temporalDownMs; Date.now() < until; await sleep(250)) {
+        const [row] = (await stack.db('webhook_inbox').count({ n: '*' })) as { n: string }[];
+        queued = Math.max(queued, Number(row?.n ?? 0));
+      }
       await stack.startTemporal();
       say('    Temporal server started again');
-      return `down ${settings.temporalDownMs / 1000} s; worker started ${stack.worker.starts} times so far`;
+      return `down ${settings.temporalDownMs / 1000} s, the inbox held up to ${queued} deliveries; worker started ${stack.worker.starts} times so far`;
     },
   },
   {

@@ -46,7 +46,16 @@ export async function startApi(opts: {
   });
   // With the inbox as a fallback, a signal that takes 2 s is queued instead: SingleKey gets its 200 in time.
   const signaler = screeningSignalerFor(client, config, db, config.webhookInbox === 'fallback' ? 2_000 : undefined);
-  const inbox = config.webhookInbox === 'off' ? undefined : createWebhookInbox({ db, signaler, logger, mode: config.webhookInbox });
+  const inbox =
+    config.webhookInbox === 'off'
+      ? undefined
+      : createWebhookInbox({
+          db,
+          signaler,
+          logger,
+          mode: config.webhookInbox,
+          observeSignal: (outcome, seconds) => metrics.signalSeconds.observe({ outcome }, seconds),
+        });
   inbox?.startForwarding();
   const app = createApp({
     config,

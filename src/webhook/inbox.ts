@@ -50,7 +50,14 @@ export interface WebhookInbox {
  * - **Same dedupe:** every receipt is forwarded, and the workflow drops a repeat by its dedupe key
  *   (and counts it), exactly as for a direct signal.
  */
-export function createWebhookInbox(deps: { db: Db; signaler: ScreeningSignaler; logger: Logger; mode: InboxMode }): WebhookInbox {
+export function createWebhookInbox(deps: {
+  db: Db;
+  signaler: ScreeningSignaler;
+  logger: Logger;
+  mode: InboxMode;
+  /** Told how each forwarded signal went (its outcome, or `failed`) and how long it took. */
+  observeSignal?: (outcome: string, seconds: number) => void;
+}): WebhookInbox {
   const { db, signaler, logger } = deps;
   let running = false;
   let loop: Promise<void> | undefined;
@@ -105,11 +112,15 @@ export function createWebhookInbox(deps: { db: Db; signaler: ScreeningSignaler; 
     const forwarded: string[] = [];
     const forwardScreening = async (queued: typeof rows) => {
       for (const row of queued) {
+        const started = performance.now();
+        const took = () => (performance.now() - started) / 1000;
         try {
           const { outcome } = await signaler.signal(row.event);
+          deps.observeSignal?.(outcome, took());
           if (outcome === 'late') await db('delivery_log').where({ dedupe_key: row.event.dedupeKey }).update({ outcome: 'late' });
           forwarded.push(row.id);
         } catch (error) {
+          deps.observeSignal?.('failed', took());
           // The rest of this screening waits for the next round, behind this one: order kept.
           logger.warn({ err: error, purchaseToken: row.purchase_token }, 'inbox: could not hand a delivery to Temporal; retrying');
           return;

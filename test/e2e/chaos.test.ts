@@ -35,7 +35,8 @@ describe('the chaos suite, short form (real processes)', function () {
 
   it('really broke each part', () => {
     assert.ok(byFault('worker killed').emailsAbandoned >= 3, 'sends cut off by the kills or the slow mail server');
-    assert.ok(byFault('Temporal').deliveries.unavailable > 0, 'deliveries answered 503 while Temporal was down');
+    // The edge answers from the webhook inbox while Temporal is away: deliveries wait there, not at SingleKey.
+    assert.match(byFault('Temporal').note, /the inbox held up to [1-9]\d* deliveries/);
     assert.ok(byFault('API process').deliveries.noAnswer > 0, 'deliveries that reached a killed API process');
   });
 });
