@@ -14,6 +14,9 @@ import type { BenchOptions } from './options';
 import { urlFor } from '../embedded/postgres';
 import { openScratch } from '../embedded/scratch';
 
+/** Service settings `npm run bench` passes on from its own environment, to compare them. */
+const BENCHED_SETTINGS = ['WEBHOOK_INBOX', 'WORKER_MAX_CACHED_WORKFLOWS'] as const;
+
 /** The service under test and what the phases reach it with. */
 export interface BenchService {
   /** Base URL of the service's HTTP API (the first, when there are several). */
@@ -57,6 +60,8 @@ export async function startBenchService(options: BenchOptions): Promise<BenchSer
         SINGLEKEY_API_URL: singlekey.url,
         SINGLEKEY_API_TOKEN: singlekey.token,
         PUBLIC_BASE_URL: `http://127.0.0.1:${ports.api}`,
+        // The settings the benchmark compares (`WEBHOOK_INBOX=off npm run bench`), passed on when set.
+        ...Object.fromEntries(BENCHED_SETTINGS.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : []))),
       },
       nodeArgs: options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.profile)}`] : [],
     });
