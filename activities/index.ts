@@ -112,7 +112,6 @@ export function createActivities({ db, mailer, mail, singlekey, reportLinks, cli
       await recordScreening(db, s);
     },
 
-
     async notifyLandlord(input: { milestone: LandlordMilestone; screening: ScreeningSnapshot }): Promise<SendOutcome> {
       const { screening } = input;
       const reportLink =

@@ -39,7 +39,7 @@ export async function whileClaimed<T>(db: Db, table: string, ours: Record<string
   }
 }
 
-/** Tells Temporal the attempt is alive (the sending activities have a heartbeat timeout); nothing outside an activity. */
+/** Tells Temporal the attempt is alive (status webhooks have a heartbeat timeout; a local activity's e-mail ignores it); nothing outside an activity. */
 function heartbeat(): void {
   try {
     Context.current().heartbeat();

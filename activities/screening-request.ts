@@ -18,7 +18,9 @@ export function screeningRequestActivities(deps: { db: Db; singlekey: SingleKeyC
      * first write replaces), so the `201` the platform gets next is readable at once with GET.
      */
     async startRequestedScreening(input: ScreeningRequested & { request: ScreeningRequestInput['request']; requestId: string }): Promise<void> {
-      if (!deps.signaler) throw ApplicationFailure.create({ type: 'RequestsUnavailable', nonRetryable: true, message: 'this worker has no Temporal client' });
+      // Retried, never final: SingleKey has created the screening, so the request must not fail now
+      // (a failed request frees its Idempotency-Key, and a retry would ask SingleKey again).
+      if (!deps.signaler) throw ApplicationFailure.create({ type: 'RequestsUnavailable', message: 'this worker has no Temporal client; another may take it' });
       const event = requestedEventOf(input, new Date().toISOString());
       await deps
         .db('screenings')

@@ -53,7 +53,12 @@ export type Metrics = ReturnType<typeof createMetrics>;
  */
 export function registerReadModelGauges(
   metrics: Metrics,
-  query: { countByStatus(): Promise<Record<string, number>>; countStuckSubmitted(): Promise<number> },
+  query: {
+    countByStatus(): Promise<Record<string, number>>;
+    countStuckSubmitted(): Promise<number>;
+    /** Deliveries waiting in the webhook inbox, and the age of the oldest (0 when empty). */
+    inbox(): Promise<{ depth: number; oldestSeconds: number }>;
+  },
 ): void {
   new Gauge({
     name: 'screening_screenings',
@@ -71,6 +76,22 @@ export function registerReadModelGauges(
     registers: [metrics.registry],
     async collect() {
       this.set(await query.countStuckSubmitted());
+    },
+  });
+  new Gauge({
+    name: 'screening_webhook_inbox_depth',
+    help: 'Deliveries committed to the webhook inbox and not yet handed to their workflow',
+    registers: [metrics.registry],
+    async collect() {
+      this.set((await query.inbox()).depth);
+    },
+  });
+  new Gauge({
+    name: 'screening_webhook_inbox_oldest_seconds',
+    help: 'Age of the oldest delivery waiting in the webhook inbox (0 when it is empty)',
+    registers: [metrics.registry],
+    async collect() {
+      this.set((await query.inbox()).oldestSeconds);
     },
   });
 }

@@ -16,6 +16,8 @@ import type { EffectResult } from './screening-machine';
  */
 const mail = proxyLocalActivities<Activities>({
   startToCloseTimeout: '2 minutes',
+  // Backoffs beyond this are durable timers: a long SMTP outage does not keep workflow tasks alive.
+  localRetryThreshold: '10 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: [failureTypes.mailRejected] },
   scheduleToCloseTimeout: '24 hours',
 });
@@ -28,12 +30,14 @@ const mail = proxyLocalActivities<Activities>({
  */
 export const bookkeeping = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
+  localRetryThreshold: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 /** The report archive (a local activity, like e-mail): SingleKey may take a while to serve the report after announcing it. */
 const reports = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1 minute',
+  localRetryThreshold: '10 seconds',
   retry: { initialInterval: '30 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes', nonRetryableErrorTypes: [failureTypes.singleKeyRejected] },
   scheduleToCloseTimeout: '24 hours',
 });

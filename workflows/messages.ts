@@ -190,7 +190,7 @@ export interface DeliveryLogEntry {
   purchaseToken: string;
   type: string;
   sourceEvent: string;
-  outcome: 'applied' | 'duplicate' | 'unknown' | 'late';
+  outcome: 'applied' | 'unknown' | 'late';
   occurredAt?: string;
   receivedAt: string;
 }

@@ -45,7 +45,7 @@ export type MachineInput =
   /** Still `submitted` after `SUBMITTED_MAX_AGE`: no completion, no final failure, reconciliation found nothing. */
   | { kind: 'max_age_due' }
   | { kind: 'effect_settled'; key: string; result: EffectResult }
-  /** Bookkeeping (read model, delivery log) that failed for good, shown with the failed effects. */
+  /** Bookkeeping (the read model's write) that failed for good, shown with the failed effects. */
   | { kind: 'bookkeeping_failed'; what: string }
   /** The landlord directory changed for this screening's landlord: e-mails waiting for an address try again. */
   | { kind: 'landlord_directory_changed' }

@@ -252,7 +252,11 @@ export async function startSingleKeyStandIn(options: StandInOptions = {}): Promi
     const settings = requestSchema
       .pick({ stand_in_scenario: true, stand_in_format: true, stand_in_speed: true, stand_in_score: true })
       .partial()
-      .safeParse(JSON.parse((await getRawBody(ctx.req, { limit: '4kb' })).toString('utf8') || '{}'));
+      .safeParse(
+        await getRawBody(ctx.req, { limit: '4kb' })
+          .then((raw) => JSON.parse(raw.toString('utf8') || '{}') as unknown)
+          .catch(() => null),
+      );
     if (!settings.success) {
       ctx.status = 400;
       ctx.body = { success: false, errors: settings.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) };

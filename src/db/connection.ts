@@ -9,7 +9,8 @@ export function createDb(url: string, poolMax = 10, logger?: Logger): Db {
   const log = logger?.child({ component: 'knex' });
   return knex({
     client: 'pg',
-    connection: url,
+    // Keepalive: a session whose host vanished (it may hold the inbox forwarder's lock) ends in minutes, not hours.
+    connection: { connectionString: url, keepAlive: true },
     pool: { min: 0, max: poolMax },
     ...(log
       ? {

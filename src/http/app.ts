@@ -24,7 +24,7 @@ export interface AppDeps {
   metrics: Metrics;
   /** More Prometheus text appended to `/metrics` (the worker's exporter in `npm start`). */
   extraMetrics?: (() => Promise<string>)[];
-  /** Logs deliveries that reach no workflow (unknown events, late deliveries). */
+  /** The delivery log: every delivery the edge handed on or acknowledged (applied, late, unknown). */
   deliveryLog?: (records: DeliveryLogEntry[]) => Promise<void>;
   /** WEBHOOK_INBOX `fallback` or `always`: where deliveries are committed before the 200. */
   inbox?: WebhookInbox;

@@ -75,7 +75,8 @@ export function registerScreeningRequestRoute(router: Router, guard: Middleware,
     try {
       outcome = (await client.connection.withDeadline(Date.now() + (deps.waitMs ?? 5_000), () => handle.result())) as ScreeningRequestOutcome;
     } catch (error) {
-      if (error instanceof WorkflowFailedError) throw unavailable('SingleKey', error, 'SingleKey did not take the request for a day; send it again');
+      // Failed (SingleKey unreachable for a day) or terminated by an operator: the key may start a new request.
+      if (error instanceof WorkflowFailedError) throw unavailable('SingleKey', error, 'the request did not complete; send it again');
       const attempt = (await handle.describe().catch(() => undefined))?.raw.pendingActivities?.[0]?.attempt;
       throw unavailable('SingleKey', error, `SingleKey has not answered yet${attempt ? ` (attempt ${attempt})` : ''}; the request is kept and retried`);
     }

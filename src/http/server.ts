@@ -36,6 +36,13 @@ export async function startApi(opts: {
       const rows = (await db('screenings').select('status').count({ count: '*' }).groupBy('status')) as { status: string; count: string }[];
       return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
     },
+    async inbox() {
+      const [row] = (await db('webhook_inbox').select(
+        db.raw('count(*)::int as depth'),
+        db.raw('coalesce(extract(epoch from now() - min(received_at)), 0)::float as oldest'),
+      )) as { depth: number; oldest: number }[];
+      return { depth: row?.depth ?? 0, oldestSeconds: row?.oldest ?? 0 };
+    },
     async countStuckSubmitted() {
       const [row] = (await db('screenings')
         .where({ status: 'submitted' })
@@ -51,7 +58,8 @@ export async function startApi(opts: {
       ? undefined
       : createWebhookInbox({
           db,
-          signaler,
+          // The forwarder has no one waiting: the signaler's full 10 s, not the edge's 2 s.
+          signaler: config.webhookInbox === 'fallback' ? screeningSignalerFor(client, config, db) : signaler,
           logger,
           mode: config.webhookInbox,
           observeSignal: (outcome, seconds) => metrics.signalSeconds.observe({ outcome }, seconds),

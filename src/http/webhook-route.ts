@@ -20,7 +20,7 @@ interface Deps {
   logger: Logger;
   signaler: ScreeningSignaler;
   metrics: Metrics;
-  /** Logs deliveries no workflow will see (unknown, late); failures are logged, not answered. */
+  /** The delivery log: every delivery handed on or acknowledged; a failing write is logged, not answered. */
   deliveryLog?: (records: DeliveryLogEntry[]) => Promise<void>;
   /** WEBHOOK_INBOX `fallback` or `always`: deliveries are committed to PostgreSQL and forwarded from there. */
   inbox?: WebhookInbox;

@@ -6,7 +6,7 @@
  * The ledger that sends each message once lives in activities/platform-webhook.ts.
  */
 import { Webhook } from 'standardwebhooks';
-import type { ScreeningSnapshot, ScreeningStatus } from '../../workflows/messages';
+import type { Milestone, ScreeningSnapshot, ScreeningStatus } from '../../workflows/messages';
 import { milestoneKeys, type StatusEvent } from '../http/platform-schemas';
 
 /** Where status webhooks go and what signs them (PLATFORM_WEBHOOK_URL, PLATFORM_WEBHOOK_SECRET). */
@@ -19,11 +19,8 @@ export interface PlatformWebhookTarget {
 /** How long the receiver has to answer one delivery. */
 export const DELIVERY_TIMEOUT_MS = 10_000;
 
-/**
- * Which `moments` entry each platform milestone comes from. The moment names are strings, not
- * `Milestone`s, so a name the workflow does not record yet (`requested`) reads as absent (null).
- */
-const momentOf: Record<(typeof milestoneKeys)[number], string> = {
+/** Which `moments` entry each platform milestone comes from. */
+const momentOf: Record<(typeof milestoneKeys)[number], Milestone> = {
   requested_at: 'requested',
   invited_at: 'invited',
   form_opened_at: 'formOpened',

@@ -13,12 +13,17 @@ const FORWARDER_LOCK = 0x5c2ee2;
 /** The part of node-postgres' client the forwarder's own connection uses. */
 interface PgConnection {
   query(sql: string): Promise<unknown>;
-  on(event: 'notification' | 'error' | 'end', listener: () => void): void;
+  on(event: 'notification', listener: () => void): void;
+  once(event: 'error' | 'end', listener: () => void): void;
+  removeAllListeners(event: 'notification'): void;
 }
 
 /** Rows per forwarding round, and screenings signalled side by side within one. */
 const BATCH = 500;
 const PARALLEL_SCREENINGS = 32;
+/** A screening whose signal failed is left out of the rounds this long (up to this many such screenings; beyond, Temporal is away for all). */
+const FAILED_SCREENING_PAUSE_MS = 5_000;
+const MAX_SKIPPED = 1_000;
 /** A round with nothing to do (or Temporal away) waits this long unless a delivery is queued meanwhile. */
 const IDLE_POLL_MS = 1_000;
 
@@ -45,8 +50,11 @@ export interface WebhookInbox {
  *   for the next round, and the workflow drops the second copy by its dedupe key.
  * - **Arrival order per screening:** a round takes rows by id, signals each screening's rows one
  *   after the other (screenings side by side), stops a screening at its first failure, and rounds
- *   never overlap: a session advisory lock makes one process the forwarder among all replicas; if
- *   it dies, PostgreSQL releases the lock and another takes over within a second.
+ *   never overlap: a session advisory lock makes one process the forwarder among all replicas
+ *   (checked again every round); when its process dies, PostgreSQL releases the lock and another
+ *   takes over within a second; when its host vanishes, once TCP keepalive ends the session.
+ * - **No head-of-line blocking:** a screening whose signal failed is left out of the rounds for 5 s,
+ *   so its rows cannot fill the head of the inbox and hold every other screening back.
  * - **Same dedupe:** every receipt is forwarded, and the workflow drops a repeat by its dedupe key
  *   (and counts it), exactly as for a direct signal.
  */
@@ -74,14 +82,25 @@ export function createWebhookInbox(deps: {
     if (own) return own;
     const connection = (await db.client.acquireConnection()) as PgConnection;
     const mine = { connection, leader: false };
+    // A broken connection loses the lock with it: it goes back to the pool (which drops it) and the
+    // next round starts over with a new one.
+    const broken = () => {
+      if (own === mine) own = undefined;
+      connection.removeAllListeners('notification');
+      void Promise.resolve(db.client.releaseConnection(connection)).catch(() => undefined);
+    };
     connection.on('notification', () => {
       notified = true;
       wake?.();
     });
-    // A broken connection loses the lock with it: the next round starts over with a new one.
-    connection.on('error', () => own === mine && (own = undefined));
-    connection.on('end', () => own === mine && (own = undefined));
-    await connection.query(`LISTEN ${CHANNEL}`);
+    connection.once('error', broken);
+    connection.once('end', broken);
+    try {
+      await connection.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      broken();
+      throw error;
+    }
     own = mine;
     return mine;
   }
@@ -91,18 +110,32 @@ export function createWebhookInbox(deps: {
     own = undefined;
     if (!mine) return;
     await mine.connection.query(`UNLISTEN ${CHANNEL}; SELECT pg_advisory_unlock_all()`).catch(() => undefined);
+    mine.connection.removeAllListeners('notification');
     await db.client.releaseConnection(mine.connection);
   }
+
+  /** Screenings whose last signal failed, and when to try them again: skipped meanwhile, so they hold no one else back. */
+  const failing = new Map<string, number>();
 
   /** One round, when this process is (or becomes) the forwarder: how many rows it took, and how many reached their workflow. */
   async function forwardRound(): Promise<{ taken: number; forwarded: number }> {
     const mine = await ownConnection();
-    if (!mine.leader) {
-      const locked = (await mine.connection.query(`select pg_try_advisory_lock(${FORWARDER_LOCK}) as locked`)) as { rows: { locked: boolean }[] };
-      mine.leader = locked.rows[0]?.locked === true;
-      if (!mine.leader) return { taken: 0, forwarded: 0 };
-    }
-    const rows = (await db('webhook_inbox').orderBy('id').limit(BATCH).select('id', 'purchase_token', 'event')) as {
+    // Asked every round, on the forwarder's own connection: a connection that silently lost its
+    // session (and so the lock, now maybe another replica's) fails here instead of forwarding beside it.
+    const locked = (await mine.connection.query(
+      mine.leader
+        ? `select exists (select 1 from pg_locks where locktype = 'advisory' and objid = ${FORWARDER_LOCK} and pid = pg_backend_pid() and granted) as locked`
+        : `select pg_try_advisory_lock(${FORWARDER_LOCK}) as locked`,
+    )) as { rows: { locked: boolean }[] };
+    mine.leader = locked.rows[0]?.locked === true;
+    if (!mine.leader) return { taken: 0, forwarded: 0 };
+    const now = Date.now();
+    for (const [token, retryAt] of failing) if (retryAt <= now) failing.delete(token);
+    const rows = (await db('webhook_inbox')
+      .modify((query) => void (failing.size > 0 && failing.size <= MAX_SKIPPED && query.whereNotIn('purchase_token', [...failing.keys()])))
+      .orderBy('id')
+      .limit(BATCH)
+      .select('id', 'purchase_token', 'event')) as {
       id: string;
       purchase_token: string;
       event: ScreeningEvent;
@@ -121,7 +154,8 @@ export function createWebhookInbox(deps: {
           forwarded.push(row.id);
         } catch (error) {
           deps.observeSignal?.('failed', took());
-          // The rest of this screening waits for the next round, behind this one: order kept.
+          failing.set(row.purchase_token, Date.now() + FAILED_SCREENING_PAUSE_MS);
+          // The rest of this screening waits for a later round, behind this one: order kept.
           logger.warn({ err: error, purchaseToken: row.purchase_token }, 'inbox: could not hand a delivery to Temporal; retrying');
           return;
         }
@@ -144,7 +178,9 @@ export function createWebhookInbox(deps: {
       }
       // A full, clean round goes again at once, as does one that missed a queued delivery; otherwise
       // wait for the next delivery (NOTIFY) or the poll.
-      if ((round.taken === BATCH && round.forwarded === BATCH) || (notified && round.forwarded === round.taken)) continue;
+      // A replica that is not the forwarder ignores notifications and only polls for the lock.
+      const leading = own?.leader === true;
+      if (leading && ((round.taken === BATCH && round.forwarded === BATCH) || (notified && round.forwarded === round.taken))) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, IDLE_POLL_MS);
         wake = () => {

@@ -22,7 +22,7 @@ describe('the delivery log', () => {
       outcome: 'applied' as const,
       receivedAt: '2026-11-29T10:00:00.000Z',
     };
-    await appendDeliveryLog(db, [record, { ...record, outcome: 'duplicate', receivedAt: '2026-11-29T10:05:00.000Z' }]);
+    await appendDeliveryLog(db, [record, { ...record, receivedAt: '2026-11-29T10:05:00.000Z' }]);
     const rows = await db('delivery_log').where({ purchase_token: token });
     assert.equal(rows.length, 1);
     assert.equal(rows[0].outcome, 'applied');
@@ -35,7 +35,7 @@ describe('the delivery log', () => {
     const first = { dedupeKey: `wh_${token}`, purchaseToken: token, type: 'invite.sent', sourceEvent: 'invite.sent', outcome: 'applied' as const };
     const batch = [
       { ...first, receivedAt: '2026-11-29T10:00:00.000Z' },
-      { ...first, outcome: 'duplicate' as const, receivedAt: '2026-11-29T10:05:00.000Z' },
+      { ...first, receivedAt: '2026-11-29T10:05:00.000Z' },
     ];
     await appendDeliveryLog(db, batch);
     await appendDeliveryLog(db, batch);
