@@ -65,6 +65,8 @@ export function createWebhookInbox(deps: {
   mode: InboxMode;
   /** Told how each forwarded signal went (its outcome, or `failed`) and how long it took. */
   observeSignal?: (outcome: string, seconds: number) => void;
+  /** How long a screening whose signal failed is left out of the rounds (tests shorten it). */
+  pauseAfterFailureMs?: number;
 }): WebhookInbox {
   const { db, signaler, logger } = deps;
   let running = false;
@@ -154,7 +156,7 @@ export function createWebhookInbox(deps: {
           forwarded.push(row.id);
         } catch (error) {
           deps.observeSignal?.('failed', took());
-          failing.set(row.purchase_token, Date.now() + FAILED_SCREENING_PAUSE_MS);
+          failing.set(row.purchase_token, Date.now() + (deps.pauseAfterFailureMs ?? FAILED_SCREENING_PAUSE_MS));
           // The rest of this screening waits for a later round, behind this one: order kept.
           logger.warn({ err: error, purchaseToken: row.purchase_token }, 'inbox: could not hand a delivery to Temporal; retrying');
           return;

@@ -18,7 +18,7 @@ describe('Prometheus alert rules (ops/prometheus-alerts.yml)', () => {
   const rules = (parse(read('ops/prometheus-alerts.yml')) as { groups: { name: string; rules: Rule[] }[] }).groups.flatMap((group) => group.rules);
   const readme = read('README.md');
 
-  it('alerts on rejected signatures, 503s, reconciliation give-ups, unknown tokens, reopened screenings, stuck screenings and notification failures', () => {
+  it('alerts on rejected signatures, 503s, a backed-up inbox, reconciliation give-ups, unknown tokens, reopened screenings, stuck screenings and notification failures', () => {
     assert.deepEqual(rules.map((rule) => rule.alert).sort(), [
       'LateDeliveriesReopenedScreenings',
       'NotificationFailures',
@@ -26,6 +26,7 @@ describe('Prometheus alert rules (ops/prometheus-alerts.yml)', () => {
       'ScreeningsStuckInSubmitted',
       'UnknownPurchaseTokens',
       'WebhookAuthRejectionsSpiking',
+      'WebhookInboxBackingUp',
       'WebhooksAnswered503',
     ]);
   });

@@ -48,8 +48,8 @@ describe('the webhook inbox (WEBHOOK_INBOX)', function () {
     for (const inbox of opened.splice(0)) await inbox.stop();
   });
 
-  const inboxWith = (signaler: ScreeningSignaler, mode: InboxMode = 'always') => {
-    const inbox = createWebhookInbox({ db, signaler, logger: silent, mode });
+  const inboxWith = (signaler: ScreeningSignaler, mode: InboxMode = 'always', pauseAfterFailureMs?: number) => {
+    const inbox = createWebhookInbox({ db, signaler, logger: silent, mode, pauseAfterFailureMs });
     opened.push(inbox);
     return inbox;
   };
@@ -85,7 +85,7 @@ describe('the webhook inbox (WEBHOOK_INBOX)', function () {
     const [a, b] = [uniqueToken(), uniqueToken()];
     const failing = new Set([`${a}-2`]);
     const signaler = recordingSignaler(failing);
-    const inbox = inboxWith(signaler);
+    const inbox = inboxWith(signaler, 'always', 300);
     for (const e of [
       event(a, 'invite.sent', `${a}-1`),
       event(a, 'form.opened', `${a}-2`),
@@ -99,6 +99,8 @@ describe('the webhook inbox (WEBHOOK_INBOX)', function () {
     assert.deepEqual((await db('webhook_inbox').orderBy('id').pluck('dedupe_key')) as string[], [`${a}-2`, `${a}-3`]);
 
     failing.clear();
+    assert.equal(await inbox.forwardOnce(), 0, 'the failing screening sits out its pause');
+    await new Promise((resolve) => setTimeout(resolve, 350));
     assert.equal(await inbox.forwardOnce(), 2);
     assert.deepEqual(
       signaler.seen.filter((e) => e.purchaseToken === a).map((e) => e.dedupeKey),
