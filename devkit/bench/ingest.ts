@@ -14,6 +14,10 @@ export interface IngestResult {
   p99: number;
   /** Share of the API's time answering webhooks spent waiting for Temporal's signal-with-start. */
   signalShare: number;
+  /** WEBHOOK_INBOX of the service: with an inbox, the signal happens after the 200 and is not part of a request's time. */
+  inbox: string;
+  /** Time in the edge per accepted delivery, all of it. */
+  requestMs: number;
   /** Milliseconds per request spent in the edge itself (everything but the signal). */
   edgeMsPerRequest: number;
   backlog: Backlog;
@@ -52,6 +56,8 @@ export async function measureIngest(service: BenchService, options: BenchOptions
     p95: pct(ingest.latencies, 95),
     p99: pct(ingest.latencies, 99),
     signalShare: inSignal / inRequest,
+    inbox: process.env.WEBHOOK_INBOX ?? 'always',
+    requestMs: (inRequest * 1000) / ingest.count,
     edgeMsPerRequest: ((inRequest - inSignal) * 1000) / ingest.count,
     backlog: { screenings: ingest.count, drainSeconds },
   };

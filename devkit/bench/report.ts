@@ -68,7 +68,12 @@ function resultsJson(r: BenchResults) {
       open: r.options.open,
     },
     generator: { rps: round(r.generator.rps) },
-    ingestBreakdown: { signalShare: round(r.ingest.signalShare, 3), edgeMsPerRequest: round(r.ingest.edgeMsPerRequest, 2) },
+    ingestBreakdown: {
+      inbox: r.ingest.inbox,
+      signalShare: round(r.ingest.signalShare, 3),
+      edgeMsPerRequest: round(r.ingest.edgeMsPerRequest, 2),
+      requestMs: round(r.ingest.requestMs, 2),
+    },
     ceiling: { rps: round(r.ceiling.rps), p50: round(r.ceiling.p50), p99: round(r.ceiling.p99) },
     ingest: {
       rps: round(r.ingest.rps),
@@ -154,7 +159,9 @@ export function renderTable(results: BenchResults): string {
     ['ingest / ceiling', `${r.ingest.ratio}`],
     [
       '  time in signal-with-start',
-      `${Math.round(r.ingestBreakdown.signalShare * 100)} % of each request; the edge itself ${r.ingestBreakdown.edgeMsPerRequest} ms`,
+      r.ingestBreakdown.inbox === 'off'
+        ? `${Math.round(r.ingestBreakdown.signalShare * 100)} % of each request; the edge itself ${r.ingestBreakdown.edgeMsPerRequest} ms`
+        : `none: answered from the inbox (WEBHOOK_INBOX=${r.ingestBreakdown.inbox}) in ${r.ingestBreakdown.requestMs} ms of edge time; the signal follows`,
     ],
     [
       'worker catching up after ceiling',
