@@ -57,7 +57,11 @@ async function main(): Promise<void> {
     try {
       const clusterCeiling = await measureCeiling(cluster, options);
       const clusterIngest = await measureIngest(cluster, options, clusterCeiling.backlog.screenings);
-      results.cluster = { ceiling: clusterCeiling, ingest: clusterIngest, endToEnd: await measureEndToEnd(cluster, options, clusterIngest.rps) };
+      const clusterEndToEnd = await measureEndToEnd(cluster, options, clusterIngest.rps);
+      // The burst and its peer again, with the API in processes of its own (the production layout).
+      const clusterBurst = await measureBurst(cluster, options);
+      const clusterPeer = await measurePeer(cluster, options);
+      results.cluster = { ceiling: clusterCeiling, ingest: clusterIngest, endToEnd: clusterEndToEnd, burst: clusterBurst, peer: clusterPeer };
     } finally {
       await cluster.stop();
     }

@@ -35,12 +35,15 @@ export interface BenchResults {
   peer: PeerResult;
   cost: CostResult;
   /** `--cluster`: the same phases on the cluster profile, in the same run. */
-  cluster?: { ceiling: CeilingResult; ingest: IngestResult; endToEnd: EndToEndResult };
+  cluster?: { ceiling: CeilingResult; ingest: IngestResult; endToEnd: EndToEndResult; burst: BurstResult; peer: PeerResult };
 }
 
 /** The engine-dependent figures of one profile, rounded. */
-function engineJson(ceiling: CeilingResult, ingest: IngestResult, e: EndToEndResult) {
+function engineJson(ceiling: CeilingResult, ingest: IngestResult, e: EndToEndResult, burst: BurstResult, peer: PeerResult) {
+  const acks = burst.deliveries / burst.sendSeconds;
+  const peerAcks = peer.deliveries / peer.sendSeconds;
   return {
+    burst: { acksPerSecond: round(acks), peerAcksPerSecond: round(peerAcks), ratio: round(acks / peerAcks, 2), drainSeconds: round(burst.drainSeconds) },
     ceiling: { rps: round(ceiling.rps), p50: round(ceiling.p50), p99: round(ceiling.p99) },
     ingest: { rps: round(ingest.rps), p50: round(ingest.p50), p99: round(ingest.p99), ratio: round(ingest.rps / ceiling.rps, 2) },
     drainAfterIngestSeconds: round(ingest.backlog.drainSeconds),
@@ -109,7 +112,12 @@ function resultsJson(r: BenchResults) {
       serviceRssMiB: round(r.cost.serviceRssMiB),
     },
     ...(r.cluster
-      ? { engines: { devServer: engineJson(r.ceiling, r.ingest, r.endToEnd), cluster: engineJson(r.cluster.ceiling, r.cluster.ingest, r.cluster.endToEnd) } }
+      ? {
+          engines: {
+            devServer: engineJson(r.ceiling, r.ingest, r.endToEnd, r.burst, r.peer),
+            cluster: engineJson(r.cluster.ceiling, r.cluster.ingest, r.cluster.endToEnd, r.cluster.burst, r.cluster.peer),
+          },
+        }
       : {}),
   };
 }
@@ -227,6 +235,12 @@ function renderEngines(engines: { devServer: ReturnType<typeof engineJson>; clus
       `p50 ${c.endToEnd.visibleP50ms} ms, p99 ${c.endToEnd.visibleP99ms} ms`,
     ),
     row('lost', `${d.endToEnd.lost}`, `${c.endToEnd.lost}`),
+    row(
+      'burst acknowledgements ÷ verify-and-INSERT peer',
+      `${d.burst.ratio} (${d.burst.acksPerSecond}/s vs ${d.burst.peerAcksPerSecond}/s)`,
+      `${c.burst.ratio} (${c.burst.acksPerSecond}/s vs ${c.burst.peerAcksPerSecond}/s)`,
+    ),
+    row('burst of 5,000 drained in', `${d.burst.drainSeconds} s`, `${c.burst.drainSeconds} s`),
   ].join('\n');
 }
 
