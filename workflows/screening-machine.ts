@@ -441,7 +441,7 @@ function recordFacts(state: ScreeningState, event: ScreeningEvent): void {
  * JSON with object keys sorted, so that equal facts compare equal whatever order their keys were
  * merged in. Hand-written: a dependency for ten lines would also enter the workflow bundle.
  */
-function canonical(value: unknown): string {
+export function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, inner: unknown) =>
     inner && typeof inner === 'object' && !Array.isArray(inner)
       ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))

@@ -5,6 +5,7 @@ import type { Middleware } from 'koa';
 import { createHash } from 'node:crypto';
 import getRawBody from 'raw-body';
 import { requestWorkflowIdFor, requestWorkflowType, type ScreeningRequestInput, type ScreeningRequestOutcome } from '../../workflows/messages';
+import { canonical } from '../../workflows/screening-machine';
 import { HttpError } from './errors';
 import { idempotencyKeySchema, type ScreeningCreated, screeningRequestSchema } from './platform-schemas';
 
@@ -45,7 +46,7 @@ export function registerScreeningRequestRoute(router: Router, guard: Middleware,
       const errors = parsed.error.issues.map((issue) => ({ field: issue.path.join('.') || '(body)', message: issue.message }));
       throw new HttpError(422, 'invalid_request', 'the request is not valid', errors);
     }
-    const input: ScreeningRequestInput = { request: parsed.data, callbackUrl: deps.callbackUrl, bodyHash: sha256(canonicalJson(parsed.data)) };
+    const input: ScreeningRequestInput = { request: parsed.data, callbackUrl: deps.callbackUrl, bodyHash: sha256(canonical(parsed.data)) };
     const workflowId = requestWorkflowIdFor(sha256(key.data).slice(0, 40));
 
     let handle;
@@ -101,10 +102,3 @@ function unavailable(what: string, cause: unknown, detail = `${what} is unavaila
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/** JSON with object keys sorted: the same request in another key order is the same request. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, inner: unknown) =>
-    inner && typeof inner === 'object' && !Array.isArray(inner) ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => a.localeCompare(b))) : inner,
-  );
-}

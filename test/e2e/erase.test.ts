@@ -1,22 +1,18 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import pino from 'pino';
 import { screeningEvent, uniqueToken } from '../../devkit/builders';
 import { projectRoot } from '../../devkit/temporal-binaries';
 import { loadConfig } from '../../src/config';
-import { createApp } from '../../src/http/app';
-import { createMetrics } from '../../src/metrics';
+import { testApp } from '../support/test-app';
 import { signReportLink } from '../../src/reports/report-link';
 import { endedScreening } from '../../src/db/read-model';
-import { connectClient } from '../../src/temporal/connect';
 import { createScreeningSignaler } from '../../src/temporal/screening-signaler';
 import { CLEANUP_SCHEDULE_ID, ensureCleanupSchedule } from '../../src/temporal/cleanup-schedule';
 import { type ScreeningEvent, statusQuery, workflowIdFor } from '../../workflows/messages';
 import { TEST_WEBHOOK_SECRET, testEnvironment } from '../support/environment';
-import { eventually, startScreeningWorker, TEST_REPORT_LINKS } from '../support/screening-worker';
+import { eventually, connectTestTemporal, startScreeningWorker, type TestTemporal, TEST_REPORT_LINKS } from '../support/screening-worker';
 import { serve } from '../support/serve';
 
 const run = promisify(execFile);
@@ -29,16 +25,15 @@ const run = promisify(execFile);
 describe('npm run erase', function () {
   this.timeout(120_000);
   const taskQueue = 'erase-test';
-  let connection: NativeConnection;
+  let temporal: TestTemporal;
   let client: Client;
   let worker: Awaited<ReturnType<typeof startScreeningWorker>>;
   let signaler: ReturnType<typeof createScreeningSignaler>;
 
   before(async () => {
-    const env = testEnvironment();
-    connection = await NativeConnection.connect({ address: env.temporalAddress });
-    client = await connectClient(env.temporalAddress, 'default');
-    worker = await startScreeningWorker(connection, taskQueue, { client });
+    temporal = await connectTestTemporal();
+    client = temporal.client;
+    worker = await startScreeningWorker(temporal.connection, taskQueue, { client });
     signaler = createScreeningSignaler(client, {
       taskQueue,
       lifecycle: loadConfig({}).lifecycle,
@@ -48,8 +43,7 @@ describe('npm run erase', function () {
 
   after(async () => {
     await worker?.stop();
-    await client?.connection.close();
-    await connection?.close();
+    await temporal?.close();
   });
 
   const erase = (token: string) =>
@@ -114,12 +108,8 @@ describe('npm run erase', function () {
 
     // The landlord's signed report link: gone for good.
     const server = await serve(
-      createApp({
+      testApp({
         config: testEnvironment().config({ SINGLEKEY_WEBHOOK_SECRETS: TEST_WEBHOOK_SECRET }),
-        logger: pino({ level: 'silent' }),
-        metrics: createMetrics(),
-        signaler: { signal: () => Promise.reject(new Error('not used')) },
-        readinessChecks: {},
         reports: { db: worker.db, secret: TEST_REPORT_LINKS.secret },
       }),
     );

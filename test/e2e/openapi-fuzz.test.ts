@@ -1,19 +1,15 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import pino from 'pino';
 import { uniqueToken } from '../../devkit/builders';
 import { requireSchemathesis } from '../../devkit/schemathesis';
 import { createDb, type Db, migrateLatest } from '../../src/db/connection';
-import { createApp } from '../../src/http/app';
-import { createMetrics } from '../../src/metrics';
+import { testApp } from '../support/test-app';
 import { TEST_WEBHOOK_SECRET, testEnvironment } from '../support/environment';
-import { startScreeningWorker } from '../support/screening-worker';
+import { connectTestTemporal, startScreeningWorker, type TestTemporal } from '../support/screening-worker';
 import type { Client } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
 import type { ScreeningRequestDeps } from '../../src/http/screening-requests-route';
-import { connectClient } from '../../src/temporal/connect';
 import { createScreeningSignaler } from '../../src/temporal/screening-signaler';
 import { runToExit } from '../support/run-to-exit';
 import { serve } from '../support/serve';
@@ -46,7 +42,7 @@ describe('the platform API under schemathesis', function () {
   const taskQueue = 'openapi-fuzz';
   let db: Db;
   let server: Awaited<ReturnType<typeof serve>>;
-  let connection: NativeConnection;
+  let temporal: TestTemporal;
   let client: Client;
   let worker: Awaited<ReturnType<typeof startScreeningWorker>>;
   const requests: ScreeningRequestDeps = {
@@ -62,18 +58,13 @@ describe('the platform API under schemathesis', function () {
     await seedScreenings(db, customer);
     // POST /screenings for real: its request workflow on a worker, SingleKey's stand-in behind it
     // (with a webhook secret, so it accepts a callback URL; nothing listens there, so it plays nothing).
-    connection = await NativeConnection.connect({ address: testEnvironment().temporalAddress });
-    client = await connectClient(testEnvironment().temporalAddress, 'default');
+    temporal = await connectTestTemporal();
+    client = temporal.client;
     const signaler = createScreeningSignaler(client, { taskQueue, lifecycle: loadConfig({}).lifecycle });
-    worker = await startScreeningWorker(connection, taskQueue, { client, signaler, standIn: { credentials: { secret: TEST_WEBHOOK_SECRET } } });
+    worker = await startScreeningWorker(temporal.connection, taskQueue, { client, signaler, standIn: { credentials: { secret: TEST_WEBHOOK_SECRET } } });
     requests.client = client;
     server = await serve(
-      createApp({
-        config: testEnvironment().config(),
-        logger: pino({ level: 'silent' }),
-        metrics: createMetrics(),
-        signaler: { signal: () => Promise.reject(new Error('not used')) },
-        readinessChecks: {},
+      testApp({
         platform: {
           db,
           // A personal key, so that answers carry every field the document describes (contacts too).
@@ -87,8 +78,7 @@ describe('the platform API under schemathesis', function () {
   after(async () => {
     await server?.close();
     await worker?.stop();
-    await client?.connection.close();
-    await connection?.close();
+    await temporal?.close();
     await db?.destroy();
   });
 

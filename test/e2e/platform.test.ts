@@ -1,22 +1,18 @@
 import type { Client } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import pino from 'pino';
 import { loadConfig } from '../../src/config';
 import { appendDeliveryLog } from '../../src/db/delivery-log';
 import { endedScreening } from '../../src/db/read-model';
-import { createApp } from '../../src/http/app';
+import { testApp } from '../support/test-app';
 import type { ScreeningRequestDeps } from '../../src/http/screening-requests-route';
-import { createMetrics } from '../../src/metrics';
-import { connectClient } from '../../src/temporal/connect';
 import { registerLandlord } from '../../src/temporal/landlord-directory';
 import { createScreeningSignaler } from '../../src/temporal/screening-signaler';
 import { screeningEvent, uniqueToken } from '../../devkit/builders';
 import { statusQuery, workflowIdFor } from '../../workflows/messages';
 import { TEST_WEBHOOK_SECRET, testEnvironment } from '../support/environment';
 import { serve } from '../support/serve';
-import { eventually, mailsTo, startScreeningWorker } from '../support/screening-worker';
+import { eventually, mailsTo, connectTestTemporal, startScreeningWorker, type TestTemporal } from '../support/screening-worker';
 
 /**
  * The rental platform's side, end to end on the real dev server, PostgreSQL and SMTP server, with
@@ -28,7 +24,7 @@ describe('the rental platform end to end', function () {
   this.timeout(180_000);
   const taskQueue = 'platform-e2e';
   const apiKey = `platform-e2e-${randomBytes(24).toString('hex')}`;
-  let connection: NativeConnection;
+  let temporal: TestTemporal;
   let client: Client;
   let worker: Awaited<ReturnType<typeof startScreeningWorker>>;
   let api: Awaited<ReturnType<typeof serve>>;
@@ -36,28 +32,25 @@ describe('the rental platform end to end', function () {
 
   before(async () => {
     const env = testEnvironment();
-    connection = await NativeConnection.connect({ address: env.temporalAddress });
-    client = await connectClient(env.temporalAddress, 'default');
+    temporal = await connectTestTemporal();
+    client = temporal.client;
     const signaler = createScreeningSignaler(client, {
       taskQueue,
       lifecycle: loadConfig({}).lifecycle,
       notifyPlatform: true,
       endedScreening: (token) => endedScreening(worker.db, token),
     });
-    worker = await startScreeningWorker(connection, taskQueue, {
+    worker = await startScreeningWorker(temporal.connection, taskQueue, {
       client,
       signaler,
       standIn: { credentials: { secret: TEST_WEBHOOK_SECRET }, defaultSpeed: 600 },
     });
     requests.client = client;
     api = await serve(
-      createApp({
+      testApp({
         config: env.config({ SINGLEKEY_WEBHOOK_SECRETS: TEST_WEBHOOK_SECRET }),
-        logger: pino({ level: 'silent' }),
-        metrics: createMetrics(),
         signaler,
         deliveryLog: (records) => appendDeliveryLog(worker.db, records),
-        readinessChecks: {},
         platform: { db: worker.db, keys: [{ key: apiKey, personal: true }], requests },
       }),
     );
@@ -67,8 +60,7 @@ describe('the rental platform end to end', function () {
   after(async () => {
     await api?.close();
     await worker?.stop();
-    await client?.connection.close();
-    await connection?.close();
+    await temporal?.close();
   });
 
   const post = (idempotencyKey: string, body: unknown) =>

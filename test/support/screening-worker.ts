@@ -1,11 +1,11 @@
 import type { Client } from '@temporalio/client';
-import type { NativeConnection } from '@temporalio/worker';
-import { Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Transporter } from 'nodemailer';
 import { createActivities } from '../../activities';
 import { createDb, type Db, migrateLatest } from '../../src/db/connection';
 import { createMailer } from '../../src/mail/mailer';
 import { createSingleKeyClient } from '../../src/singlekey/client';
+import { connectClient } from '../../src/temporal/connect';
 import { testEnvironment } from './environment';
 import { type SingleKeyStandIn, type StandInOptions, startSingleKeyStandIn } from '../../devkit/stand-in/server';
 import type { ScreeningSignaler } from '../../src/temporal/screening-signaler';
@@ -88,4 +88,27 @@ export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) 
     if (Date.now() > deadline) throw new Error(`condition not reached; last ${last}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+export interface TestTemporal {
+  /** For workers. */
+  connection: NativeConnection;
+  client: Client;
+  /** Closes the client's and the workers' connections. */
+  close(): Promise<void>;
+}
+
+/** The test environment's Temporal dev server, reached as workers and as a client reach it. */
+export async function connectTestTemporal(): Promise<TestTemporal> {
+  const address = testEnvironment().temporalAddress;
+  const connection = await NativeConnection.connect({ address });
+  const client = await connectClient(address, 'default');
+  return {
+    connection,
+    client,
+    async close() {
+      await client.connection.close();
+      await connection.close();
+    },
+  };
 }

@@ -2,12 +2,9 @@ import { compileErrors, validate } from '@readme/openapi-parser';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import pino from 'pino';
 import { projectRoot } from '../../../devkit/temporal-binaries';
-import { createApp } from '../../../src/http/app';
+import { testApp } from '../../support/test-app';
 import { openApiDocument } from '../../../src/http/openapi';
-import { createMetrics } from '../../../src/metrics';
-import { testEnvironment } from '../../support/environment';
 import { serve } from '../../support/serve';
 
 /** The rental platform's OpenAPI document, generated from the zod schemas the routes validate with. */
@@ -36,15 +33,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('is served at GET /openapi.json without a platform key', async () => {
-    const server = await serve(
-      createApp({
-        config: testEnvironment().config(),
-        logger: pino({ level: 'silent' }),
-        metrics: createMetrics(),
-        signaler: { signal: () => Promise.reject(new Error('not used')) },
-        readinessChecks: {},
-      }),
-    );
+    const server = await serve(testApp());
     try {
       const response = await fetch(`${server.url}/openapi.json`);
       assert.equal(response.status, 200);

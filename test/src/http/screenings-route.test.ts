@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { type IncomingMessage, request } from 'node:http';
-import pino from 'pino';
 import { uniqueToken } from '../../../devkit/builders';
 import { createDb, type Db, migrateLatest } from '../../../src/db/connection';
-import { createApp } from '../../../src/http/app';
-import { createMetrics } from '../../../src/metrics';
+import { testApp } from '../../support/test-app';
 import { testEnvironment } from '../../support/environment';
 import { serve } from '../../support/serve';
 
@@ -39,12 +37,7 @@ describe('GET /screenings (platform read API)', () => {
     await db('notifications').insert({ purchase_token: tokens[2], kind: 'landlord_completed', message_id: '<x>', status: 'sent', sent_at: new Date() });
     await db('reports').insert({ purchase_token: tokens[2], scope: 'full', report_json: '{}', fetched_at: new Date(), pdf: Buffer.from('%PDF') });
     server = await serve(
-      createApp({
-        config: testEnvironment().config(),
-        logger: pino({ level: 'silent' }),
-        metrics: createMetrics(),
-        signaler: { signal: () => Promise.reject(new Error('not used')) },
-        readinessChecks: {},
+      testApp({
         platform: {
           db,
           keys: [

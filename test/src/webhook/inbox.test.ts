@@ -1,19 +1,16 @@
 import type { Client } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { loadConfig } from '../../../src/config';
 import { createDb, type Db, migrateLatest } from '../../../src/db/connection';
-import { createApp } from '../../../src/http/app';
-import { createMetrics } from '../../../src/metrics';
-import { connectClient } from '../../../src/temporal/connect';
+import { testApp } from '../../support/test-app';
 import { createScreeningSignaler, type ScreeningSignaler } from '../../../src/temporal/screening-signaler';
 import { createWebhookInbox, type InboxMode, type WebhookInbox } from '../../../src/webhook/inbox';
 import { deliver, screeningEvent, signedDelivery, uniqueToken } from '../../../devkit/builders';
 import { type ScreeningEvent, statusQuery, workflowIdFor } from '../../../workflows/messages';
 import { TEST_WEBHOOK_SECRET, testEnvironment } from '../../support/environment';
 import { serve } from '../../support/serve';
-import { eventually, startScreeningWorker } from '../../support/screening-worker';
+import { eventually, connectTestTemporal, startScreeningWorker, type TestTemporal } from '../../support/screening-worker';
 
 const silent = pino({ level: 'silent' });
 
@@ -124,21 +121,20 @@ describe('the webhook inbox (WEBHOOK_INBOX)', function () {
 
   describe('on the real Temporal dev server', () => {
     const taskQueue = 'inbox-test';
-    let connection: NativeConnection;
+    let temporal: TestTemporal;
     let client: Client;
     let worker: Awaited<ReturnType<typeof startScreeningWorker>>;
     let signaler: ScreeningSignaler;
 
     before(async () => {
-      connection = await NativeConnection.connect({ address: testEnvironment().temporalAddress });
-      client = await connectClient(testEnvironment().temporalAddress, 'default');
-      worker = await startScreeningWorker(connection, taskQueue);
+      temporal = await connectTestTemporal();
+      client = temporal.client;
+      worker = await startScreeningWorker(temporal.connection, taskQueue);
       signaler = createScreeningSignaler(client, { taskQueue, lifecycle: loadConfig({}).lifecycle });
     });
     after(async () => {
       await worker?.stop();
-      await client?.connection.close();
-      await connection?.close();
+      await temporal?.close();
     });
 
     it('loses nothing when the process dies between the commit and the signal: the next forwarder hands it on', async () => {
@@ -171,13 +167,10 @@ describe('the webhook inbox (WEBHOOK_INBOX)', function () {
         const unreachable: ScreeningSignaler = { signal: () => Promise.reject(new Error('Temporal away')) };
         const inbox = inboxWith(signaler, mode);
         const server = await serve(
-          createApp({
+          testApp({
             config: testEnvironment().config({ SINGLEKEY_WEBHOOK_SECRETS: TEST_WEBHOOK_SECRET }),
-            logger: silent,
-            metrics: createMetrics(),
             signaler: mode === 'fallback' ? unreachable : signaler,
             inbox,
-            readinessChecks: {},
           }),
         );
         try {
