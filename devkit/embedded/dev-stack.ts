@@ -5,11 +5,13 @@
  * receives the status webhooks unless PLATFORM_WEBHOOK_URL is set, and the development secrets.
  * Each part stops with `shutdown`.
  */
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { assertStrongSecrets, assertWebhookAuthConfigured, type Config } from '../../src/config';
 import type { Logger } from '../../src/logger';
 import type { Shutdown } from '../../src/shutdown';
-import { requireBinary } from '../temporal-binaries';
+import { projectRoot, requireBinary } from '../temporal-binaries';
 import { loadOrCreateCodecKeys, loadOrCreateDevSecret } from './dev-secret';
 import { startEmbeddedPostgres } from './postgres';
 import { assertPostgresMayEnter } from './postgres-access';
@@ -58,6 +60,9 @@ export async function startDevStack(config: Config, logger: Logger, shutdown: Sh
   const [temporalAddress, databaseUrl] = await startSideBySide([
     async (signal) => config.temporal.address ?? startDevTemporal(config, logger, shutdown, summary, signal),
     async (signal) => config.databaseUrl ?? startDevPostgres(config, logger, shutdown, summary, signal),
+    async (signal) => {
+      config.temporal.workflowBundle ??= await bundleWorkflowsAside(dataDir, logger, signal);
+    },
   ] as const);
   if (config.temporal.address) summary.push(['Temporal', `${temporalAddress} (TEMPORAL_ADDRESS)`]);
   if (config.databaseUrl) summary.push(['PostgreSQL', 'DATABASE_URL']);
@@ -85,6 +90,19 @@ export async function startDevStack(config: Config, logger: Logger, shutdown: Sh
   }
   summary.push(...statusWebhooks);
   return { temporalAddress, databaseUrl, smtpUrl, summary };
+}
+
+/**
+ * Bundles the workflow code in a process of its own while Temporal and PostgreSQL start, for the
+ * worker to load as WORKFLOW_BUNDLE would have it: webpack, bundling inside the service, stayed in
+ * its heap for good (the service's RSS with 1,000 open screenings: 494 MiB bundling itself, 402 MiB
+ * with a bundle made aside). Made anew at every start, so it is always the code in this tree.
+ */
+async function bundleWorkflowsAside(dataDir: string, logger: Logger, signal: AbortSignal): Promise<string> {
+  const file = path.join(dataDir, 'workflow-bundle.js');
+  logger.info('bundling the workflow code ...');
+  await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../cli/bundle-workflows.ts'), file], { signal, cwd: projectRoot });
+  return file;
 }
 
 async function startDevTemporal(config: Config, logger: Logger, shutdown: Shutdown, summary: [string, string][], signal: AbortSignal) {

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/connection';
 import type { ScreeningSignaler } from '../temporal/screening-signaler';
 import type { ScreeningEvent } from '../../workflows/messages';
+import { groupCommit } from '../db/group-commit';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** `WEBHOOK_INBOX`: what a 200 to SingleKey waits for (see the README's "What a 200 means"). */
 export const inboxModes = ['off', 'fallback', 'always'] as const;
@@ -24,6 +26,17 @@ const PARALLEL_SCREENINGS = 32;
 /** A screening whose signal failed is left out of the rounds this long (up to this many such screenings; beyond, Temporal is away for all). */
 const FAILED_SCREENING_PAUSE_MS = 5_000;
 const MAX_SKIPPED = 1_000;
+/**
+ * Deliveries per second committed by this process above which forwarding waits (more than the
+ * embedded Temporal takes: signal-with-start peaks at ~130/s there), measured over the last
+ * INTAKE_WINDOW_MS; and the longest it waits at a stretch.
+ */
+const BURST_INTAKE_PER_SECOND = 200;
+const INTAKE_WINDOW_MS = 500;
+const MAX_YIELD_MS = 10_000;
+/** Deliveries per enqueue statement at most, and such statements running side by side (API pool: 10). */
+const ENQUEUE_BATCH = 200;
+const ENQUEUE_IN_FLIGHT = 4;
 /** A round with nothing to do (or Temporal away) waits this long unless a delivery is queued meanwhile. */
 const IDLE_POLL_MS = 1_000;
 
@@ -67,9 +80,33 @@ export function createWebhookInbox(deps: {
   observeSignal?: (outcome: string, seconds: number) => void;
   /** How long a screening whose signal failed is left out of the rounds (tests shorten it). */
   pauseAfterFailureMs?: number;
+  /** The intake rate above which the forwarder yields to the edge, and for how long at most (tests change them). */
+  burst?: { perSecond?: number; maxYieldMs?: number };
 }): WebhookInbox {
   const { db, signaler, logger } = deps;
   let running = false;
+  const burst = { perSecond: BURST_INTAKE_PER_SECOND, maxYieldMs: MAX_YIELD_MS, ...deps.burst };
+  /** When this process was handed how many deliveries to commit, over the last INTAKE_WINDOW_MS. */
+  const intake: { at: number; count: number }[] = [];
+  const bursting = (): boolean => {
+    const now = Date.now();
+    while (intake.length > 0 && intake[0]!.at < now - INTAKE_WINDOW_MS) intake.shift();
+    return intake.reduce((sum, i) => sum + i.count, 0) > (burst.perSecond * INTAKE_WINDOW_MS) / 1000;
+  };
+  /**
+   * Acknowledgements first: while deliveries arrive faster than Temporal could take them anyway,
+   * forwarding would only take CPU from the edge answering them (and SingleKey times out on a slow
+   * answer, not on a late workflow). The forwarder waits for the burst to pass, for MAX_YIELD_MS at
+   * most at a stretch, so that a storm that never ends still moves.
+   */
+  async function yieldToBurst(): Promise<{ gaveUp: boolean }> {
+    const since = Date.now();
+    while (running && bursting()) {
+      if (Date.now() - since >= burst.maxYieldMs) return { gaveUp: true };
+      await sleep(INTAKE_WINDOW_MS / 5);
+    }
+    return { gaveUp: false };
+  }
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
   /** A delivery was queued since the current round began: the next one starts at once. */
@@ -120,7 +157,7 @@ export function createWebhookInbox(deps: {
   const failing = new Map<string, number>();
 
   /** One round, when this process is (or becomes) the forwarder: how many rows it took, and how many reached their workflow. */
-  async function forwardRound(): Promise<{ taken: number; forwarded: number }> {
+  async function forwardRound(stopForBurst = true): Promise<{ taken: number; forwarded: number }> {
     const mine = await ownConnection();
     // Asked every round, on the forwarder's own connection: a connection that silently lost its
     // session (and so the lock, now maybe another replica's) fails here instead of forwarding beside it.
@@ -163,18 +200,25 @@ export function createWebhookInbox(deps: {
         }
       }
     };
+    // PARALLEL_SCREENINGS lanes, each taking the next screening as soon as it is done with one.
     const screenings = [...byScreening.values()];
-    for (let i = 0; i < screenings.length; i += PARALLEL_SCREENINGS) await Promise.all(screenings.slice(i, i + PARALLEL_SCREENINGS).map(forwardScreening));
+    // A burst that starts meanwhile ends the round early: the screenings not begun wait in the inbox, in order.
+    const lane = async () => {
+      for (let next = screenings.shift(); next && !(stopForBurst && bursting()); next = screenings.shift()) await forwardScreening(next);
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_SCREENINGS, screenings.length) }, lane));
     if (forwarded.length > 0) await db('webhook_inbox').whereIn('id', forwarded).delete();
     return { taken: rows.length, forwarded: forwarded.length };
   }
 
   async function run(): Promise<void> {
     while (running) {
+      const { gaveUp } = await yieldToBurst();
       notified = false;
       let round = { taken: 0, forwarded: 0 };
       try {
-        round = await forwardRound();
+        // After waiting its longest, a whole round goes out even though the burst goes on.
+        round = await forwardRound(!gaveUp);
       } catch (error) {
         logger.warn({ err: error }, 'inbox: forwarding round failed; retrying');
       }
@@ -197,24 +241,14 @@ export function createWebhookInbox(deps: {
 
   return {
     mode: deps.mode,
-    async enqueue(event) {
-      await db.raw(
-        `with queued as (
-           insert into webhook_inbox (dedupe_key, purchase_token, event) values (?, ?, ?::jsonb)
-         ), logged as (
-           insert into delivery_log (dedupe_key, purchase_token, event, source_event, outcome, occurred_at, received_at, last_received_at)
-           values (?, ?, ?, ?, 'applied', ?, ?, ?)
-           on conflict (dedupe_key) do update set
-             repeats = delivery_log.repeats + (case when excluded.last_received_at > delivery_log.last_received_at then 1 else 0 end),
-             last_received_at = greatest(delivery_log.last_received_at, excluded.last_received_at)
-         )
-         select pg_notify('${CHANNEL}', '')`,
-        [
-          ...[event.dedupeKey, event.purchaseToken, JSON.stringify(event)],
-          ...[event.dedupeKey, event.purchaseToken, event.type, event.sourceEvent, event.occurredAt ?? null, event.receivedAt, event.receivedAt],
-        ],
-      );
-    },
+    enqueue: groupCommit<ScreeningEvent>(
+      async (events) => {
+        // Counted as they arrive (before the commit, and so before its NOTIFY wakes the forwarder).
+        intake.push({ at: Date.now(), count: events.length });
+        await enqueueAll(db, events);
+      },
+      { maxBatch: ENQUEUE_BATCH, maxInFlight: ENQUEUE_IN_FLIGHT },
+    ),
     async hasQueued(purchaseToken) {
       return Boolean(await db('webhook_inbox').where({ purchase_token: purchaseToken }).first('id'));
     },
@@ -233,4 +267,52 @@ export function createWebhookInbox(deps: {
       await releaseConnection();
     },
   };
+}
+
+/**
+ * Commits deliveries to the inbox in arrival order, with their delivery-log lines, in one
+ * statement. The log has one row per dedupe key, and one INSERT ... ON CONFLICT may touch a row only
+ * once: receipts of the same key in one batch are folded into one line first (first and last time
+ * of receipt, the rest counted as repeats), as one after the other would have left it.
+ */
+async function enqueueAll(db: Db, events: ScreeningEvent[]): Promise<void> {
+  const lines = new Map<string, { event: ScreeningEvent; first: string; last: string; repeats: number }>();
+  for (const event of events) {
+    const line = lines.get(event.dedupeKey);
+    if (!line) lines.set(event.dedupeKey, { event, first: event.receivedAt, last: event.receivedAt, repeats: 0 });
+    else {
+      line.repeats += 1;
+      if (event.receivedAt < line.first) line.first = event.receivedAt;
+      if (event.receivedAt > line.last) line.last = event.receivedAt;
+    }
+  }
+  const log = [...lines.values()].map(({ event, first, last, repeats }) => ({
+    dedupe_key: event.dedupeKey,
+    purchase_token: event.purchaseToken,
+    event: event.type,
+    source_event: event.sourceEvent,
+    occurred_at: event.occurredAt ?? null,
+    received_at: first,
+    last_received_at: last,
+    repeats,
+  }));
+  // Two JSON parameters whatever the batch size (knex would spread a JS array into a list).
+  await db.raw(
+    `with queued as (
+       insert into webhook_inbox (dedupe_key, purchase_token, event)
+       select q.event->>'dedupeKey', q.event->>'purchaseToken', q.event
+       from jsonb_array_elements(?::jsonb) with ordinality as q (event, n)
+       order by q.n
+     ), logged as (
+       insert into delivery_log (dedupe_key, purchase_token, event, source_event, outcome, occurred_at, received_at, last_received_at, repeats)
+       select dedupe_key, purchase_token, event, source_event, 'applied', occurred_at, received_at, last_received_at, repeats
+       from jsonb_to_recordset(?::jsonb) as l (dedupe_key text, purchase_token text, event text, source_event text,
+         occurred_at timestamptz, received_at timestamptz, last_received_at timestamptz, repeats int)
+       on conflict (dedupe_key) do update set
+         repeats = delivery_log.repeats + (case when excluded.last_received_at > delivery_log.last_received_at then excluded.repeats + 1 else 0 end),
+         last_received_at = greatest(delivery_log.last_received_at, excluded.last_received_at)
+     )
+     select pg_notify('${CHANNEL}', '')`,
+    [JSON.stringify(events), JSON.stringify(log)],
+  );
 }

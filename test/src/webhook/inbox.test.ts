@@ -45,8 +45,13 @@ describe('the webhook inbox (WEBHOOK_INBOX)', function () {
     for (const inbox of opened.splice(0)) await inbox.stop();
   });
 
-  const inboxWith = (signaler: ScreeningSignaler, mode: InboxMode = 'always', pauseAfterFailureMs?: number) => {
-    const inbox = createWebhookInbox({ db, signaler, logger: silent, mode, pauseAfterFailureMs });
+  const inboxWith = (
+    signaler: ScreeningSignaler,
+    mode: InboxMode = 'always',
+    pauseAfterFailureMs?: number,
+    burst?: Parameters<typeof createWebhookInbox>[0]['burst'],
+  ) => {
+    const inbox = createWebhookInbox({ db, signaler, logger: silent, mode, pauseAfterFailureMs, burst });
     opened.push(inbox);
     return inbox;
   };
@@ -102,6 +107,91 @@ describe('the webhook inbox (WEBHOOK_INBOX)', function () {
     assert.deepEqual(
       signaler.seen.filter((e) => e.purchaseToken === a).map((e) => e.dedupeKey),
       [`${a}-1`, `${a}-2`, `${a}-3`],
+    );
+  });
+
+  it('commits deliveries that arrive together in one statement, in arrival order, a repeat among them counted once', async () => {
+    const token = uniqueToken();
+    const inbox = inboxWith(recordingSignaler());
+    const arrivals = Array.from({ length: 30 }, (_, i) => event(token, 'invite.opened', `${token}-${i}`));
+    const repeat = { ...arrivals[0]!, receivedAt: new Date(Date.parse(arrivals[0]!.receivedAt) + 1_000).toISOString() };
+    let statements = 0;
+    const count = (query: { sql: string }) => void (query.sql.includes('insert into webhook_inbox') && (statements += 1));
+    db.on('query', count);
+    try {
+      await Promise.all([...arrivals, repeat].map((e) => inbox.enqueue(e)));
+    } finally {
+      db.off('query', count);
+    }
+    assert.ok(statements < 10, `31 deliveries took ${statements} statements`);
+    const queued = (await db('webhook_inbox').where({ purchase_token: token }).orderBy('id').pluck('dedupe_key')) as string[];
+    assert.deepEqual(queued, [...arrivals.map((e) => e.dedupeKey), repeat.dedupeKey]);
+    const logged = await db('delivery_log')
+      .where({ purchase_token: token })
+      .orderBy('dedupe_key')
+      .select('dedupe_key', 'repeats', 'received_at', 'last_received_at');
+    assert.equal(logged.length, 30);
+    const first = logged.find((l) => l.dedupe_key === `${token}-0`)!;
+    assert.equal(first.repeats, 1);
+    assert.equal(new Date(first.last_received_at).toISOString(), repeat.receivedAt);
+    assert.equal(new Date(first.received_at).toISOString(), arrivals[0]!.receivedAt);
+    // The same receipts again (a retried statement) count no new repeat.
+    await inbox.enqueue(repeat);
+    assert.equal(
+      (
+        await db('delivery_log')
+          .where({ dedupe_key: `${token}-0` })
+          .first()
+      ).repeats,
+      1,
+    );
+  });
+
+  it('refuses only the delivery PostgreSQL refuses, not those committed in the same statement', async () => {
+    const token = uniqueToken();
+    const inbox = inboxWith(recordingSignaler());
+    // jsonb holds no U+0000: PostgreSQL refuses the whole statement that carries one.
+    const poison = { ...event(token, 'form.opened', `${token}-poison`), sourceEvent: 'form\u0000opened' };
+    const outcomes = await Promise.allSettled(
+      [event(token, 'invite.sent', `${token}-1`), poison, event(token, 'screening.submitted', `${token}-2`)].map((e) => inbox.enqueue(e)),
+    );
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.deepEqual((await db('webhook_inbox').where({ purchase_token: token }).orderBy('id').pluck('dedupe_key')) as string[], [`${token}-1`, `${token}-2`]);
+  });
+
+  it('yields to a burst of deliveries, forwarding once it has passed, and moves a storm that does not pass after its longest wait', async () => {
+    const token = uniqueToken();
+    const signaler = recordingSignaler();
+    // A burst here: more than 10 deliveries a second over the last half second.
+    const inbox = inboxWith(signaler, 'always', undefined, { perSecond: 10, maxYieldMs: 1_500 });
+    inbox.startForwarding();
+    await Promise.all(Array.from({ length: 30 }, (_, i) => inbox.enqueue(event(`${token}-${i % 10}`, 'invite.opened', `${token}-a${i}`))));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(signaler.seen.length, 0, 'nothing forwarded while the burst arrives');
+    await eventually(
+      async () => signaler.seen.length,
+      (n) => n === 30,
+      5_000,
+    );
+
+    // A storm: 20 deliveries a second for 4 s, never below the threshold; it moves after 1.5 s.
+    const storm: Promise<void>[] = [];
+    const stormStarted = Date.now();
+    let forwardedDuringStorm = 0;
+    for (let i = 0; Date.now() - stormStarted < 4_000; i += 1) {
+      storm.push(inbox.enqueue(event(`${token}-${i % 10}`, 'invite.opened', `${token}-b${i}`)));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      forwardedDuringStorm = signaler.seen.length - 30;
+    }
+    await Promise.all(storm);
+    assert.ok(forwardedDuringStorm > 0, 'the storm moved before it ended');
+    await eventually(
+      async () => signaler.seen.length,
+      (n) => n === 30 + storm.length,
+      10_000,
     );
   });
 
