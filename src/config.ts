@@ -113,7 +113,7 @@ const envSchema = z.object({
   SUBMITTED_MAX_AGE: duration.default('7d' as StringValue),
   DEDUPE_WINDOW: duration.default('15h' as StringValue),
   WEBHOOK_INBOX: z.enum(inboxModes).default('always'),
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(100),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(500),
 
   DATA_DIR: z.string().trim().min(1).default('data'),
   EMBEDDED_TEMPORAL_PORT: port.default(7233),
