@@ -78,12 +78,15 @@ export function registerReadModelGauges(
       this.set(await query.countStuckSubmitted());
     },
   });
+  // Both inbox gauges come from one query: a scrape collects them side by side and they share it.
+  let inboxNow: ReturnType<typeof query.inbox> | undefined;
+  const inbox = () => (inboxNow ??= query.inbox().finally(() => (inboxNow = undefined)));
   new Gauge({
     name: 'screening_webhook_inbox_depth',
     help: 'Deliveries committed to the webhook inbox and not yet handed to their workflow',
     registers: [metrics.registry],
     async collect() {
-      this.set((await query.inbox()).depth);
+      this.set((await inbox()).depth);
     },
   });
   new Gauge({
@@ -91,7 +94,7 @@ export function registerReadModelGauges(
     help: 'Age of the oldest delivery waiting in the webhook inbox (0 when it is empty)',
     registers: [metrics.registry],
     async collect() {
-      this.set((await query.inbox()).oldestSeconds);
+      this.set((await inbox()).oldestSeconds);
     },
   });
 }

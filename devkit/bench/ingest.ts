@@ -1,3 +1,4 @@
+import { loadConfig } from '../../src/config';
 import type { Backlog } from './ceiling';
 import { screeningEvent } from '../builders';
 import { envelopeOf, post } from './deliveries';
@@ -56,7 +57,8 @@ export async function measureIngest(service: BenchService, options: BenchOptions
     p95: pct(ingest.latencies, 95),
     p99: pct(ingest.latencies, 99),
     signalShare: inSignal / inRequest,
-    inbox: process.env.WEBHOOK_INBOX ?? 'always',
+    // The service got WEBHOOK_INBOX from this environment (devkit/bench/service.ts); its default from the config.
+    inbox: loadConfig({ WEBHOOK_INBOX: process.env.WEBHOOK_INBOX }).webhookInbox,
     requestMs: (inRequest * 1000) / ingest.count,
     edgeMsPerRequest: ((inRequest - inSignal) * 1000) / ingest.count,
     backlog: { screenings: ingest.count, drainSeconds },

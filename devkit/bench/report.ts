@@ -38,10 +38,13 @@ export interface BenchResults {
   cluster?: { ceiling: CeilingResult; ingest: IngestResult; endToEnd: EndToEndResult; burst: BurstResult; peer: PeerResult };
 }
 
+/** Acknowledgements per second of a burst (the service's or the peer's). */
+const acksPerSecond = (burst: { deliveries: number; sendSeconds: number }) => burst.deliveries / burst.sendSeconds;
+
 /** The engine-dependent figures of one profile, rounded. */
 function engineJson(ceiling: CeilingResult, ingest: IngestResult, e: EndToEndResult, burst: BurstResult, peer: PeerResult) {
-  const acks = burst.deliveries / burst.sendSeconds;
-  const peerAcks = peer.deliveries / peer.sendSeconds;
+  const acks = acksPerSecond(burst);
+  const peerAcks = acksPerSecond(peer);
   return {
     burst: { acksPerSecond: round(acks), peerAcksPerSecond: round(peerAcks), ratio: round(acks / peerAcks, 2), drainSeconds: round(burst.drainSeconds) },
     ceiling: { rps: round(ceiling.rps), p50: round(ceiling.p50), p99: round(ceiling.p99) },
@@ -101,7 +104,7 @@ function resultsJson(r: BenchResults) {
     },
     knee: r.knee.map((k) => ({ rate: round(k.rate), visibleP50ms: round(k.visibleP50ms), visibleP99ms: round(k.visibleP99ms), lost: k.lost })),
     burst: { ...r.burst, sendSeconds: round(r.burst.sendSeconds), drainSeconds: round(r.burst.drainSeconds) },
-    peer: { acksPerSecond: round(r.peer.deliveries / r.peer.sendSeconds), sendSeconds: round(r.peer.sendSeconds), lost: r.peer.lostAfterRetries },
+    peer: { acksPerSecond: round(acksPerSecond(r.peer)), sendSeconds: round(r.peer.sendSeconds), lost: r.peer.lostAfterRetries },
     targets: targetsOf(r),
     cost: {
       cleanLifecycleEvents: r.cost.cleanLifecycleEvents,
@@ -134,8 +137,8 @@ const targets = [
 
 /** Each target row with this run's figure and whether it met the target. */
 function targetsOf(r: BenchResults): { figure: string; before: string; now: string; target: string; met: boolean }[] {
-  const ack = r.burst.deliveries / r.burst.sendSeconds;
-  const peerAck = r.peer.deliveries / r.peer.sendSeconds;
+  const ack = acksPerSecond(r.burst);
+  const peerAck = acksPerSecond(r.peer);
   const figures: [string, boolean][] = [
     [`${r.cost.cleanLifecycleEvents}`, r.cost.cleanLifecycleEvents <= 40],
     [`${round(r.ingest.rps / r.ceiling.rps, 2)}`, r.ingest.rps / r.ceiling.rps >= 0.9],

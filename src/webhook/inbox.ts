@@ -180,7 +180,11 @@ export function createWebhookInbox(deps: {
       event: ScreeningEvent;
     }[];
     const byScreening = new Map<string, typeof rows>();
-    for (const row of rows) byScreening.set(row.purchase_token, [...(byScreening.get(row.purchase_token) ?? []), row]);
+    for (const row of rows) {
+      const queued = byScreening.get(row.purchase_token);
+      if (queued) queued.push(row);
+      else byScreening.set(row.purchase_token, [row]);
+    }
     const forwarded: string[] = [];
     const forwardScreening = async (queued: typeof rows) => {
       for (const row of queued) {
