@@ -26,7 +26,7 @@ import {
 import { countTransition } from './screening-metrics';
 import { type Deadline, inputForDeadline, nextDeadline } from './screening-deadlines';
 import { initialState, type MachineInput, snapshotOf, type ScreeningState, stateFromSnapshot, transition } from './screening-machine';
-import { detailsOf, searchAttributesOf } from './screening-publication';
+import { attributesKeyOf, detailsOf, indexedAttributesOf, searchAttributesOf } from './screening-publication';
 import { viewOf } from './screening-view';
 
 /** How long continue-as-new waits for e-mails in flight: the e-mail activity's timeout plus a retry. */
@@ -51,8 +51,13 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
   const background = new Set<Promise<unknown>>();
   /** The timer of the next deadline, kept while that deadline stays the same (one timer per deadline, not per wake). */
   let timer: { key: string; scope: CancellationScope; fired: boolean } | undefined;
-  /** The search attributes last upserted: an upsert (a history event) only when they change. */
-  let attributesUpserted: string | undefined;
+  /**
+   * The search attributes last upserted: an upsert (a history event) only when they change. A new
+   * screening's run starts with those of its first delivery (the signaler sets them), so its first
+   * publish usually needs none. A run continued as new upserts once after the hand-over, as it did
+   * before runs started with attributes (its recorded histories replay unchanged).
+   */
+  let attributesUpserted = carried ? undefined : attributesKeyOf(indexedAttributesOf(workflowInfo().typedSearchAttributes));
 
   setHandler(screeningEventSignal, (event) => void queue.push({ kind: 'delivery', event }));
   setHandler(landlordDirectoryChangedSignal, () => void queue.push({ kind: 'landlord_directory_changed' }));
@@ -92,7 +97,7 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
   function publish(cause?: MachineInput): void {
     const screening = snapshotOf(state);
     const attributes = searchAttributesOf(screening, input.publishScore === true);
-    const attributesKey = JSON.stringify(attributes.map(({ key, value }) => [key.name, value]));
+    const attributesKey = attributesKeyOf(attributes);
     if (attributesKey !== attributesUpserted) {
       upsertSearchAttributes(attributes);
       attributesUpserted = attributesKey;

@@ -8,7 +8,8 @@ import {
   workflowIdFor,
   workflowType,
 } from '../../workflows/messages';
-import { changesStatus, stateFromSnapshot } from '../../workflows/screening-machine';
+import { changesStatus, initialState, snapshotOf, stateFromSnapshot, transition } from '../../workflows/screening-machine';
+import { searchAttributesOf } from '../../workflows/screening-publication';
 import type { Config } from '../config';
 import type { Db } from '../db/connection';
 import { endedScreening } from '../db/read-model';
@@ -61,6 +62,18 @@ export function screeningSignalerFor(client: Client, config: Config, db: Db, dea
 export function createScreeningSignaler(client: Client, options: SignalerOptions): ScreeningSignaler {
   const deadlineMs = options.deadlineMs ?? 10_000;
   const withDeadline = <T>(call: () => Promise<T>) => client.connection.withDeadline(Date.now() + deadlineMs, call);
+  /**
+   * The search attributes of the screening once `event` applied to the run's starting state, as the
+   * workflow computes them: given at the start, Temporal indexes them with the new execution, and the
+   * workflow skips its first upsert (one visibility write less per new screening). When the first
+   * task holds more than this delivery, the workflow upserts what differs.
+   */
+  const attributesAfter = (event: ScreeningEvent, reopened?: ScreeningSnapshot) => {
+    const machine = { notifyPlatform: options.notifyPlatform };
+    const start = reopened ? stateFromSnapshot(reopened, machine) : initialState(event.purchaseToken, machine);
+    const { state } = transition(start, { kind: 'delivery', event }, new Date().toISOString());
+    return searchAttributesOf(snapshotOf(state), options.publishScore === true);
+  };
   const signalWithStart = (event: ScreeningEvent, reuse: WorkflowIdReusePolicy, reopened?: ScreeningSnapshot) =>
     withDeadline(() =>
       client.workflow.signalWithStart(workflowType, {
@@ -79,6 +92,7 @@ export function createScreeningSignaler(client: Client, options: SignalerOptions
         signalArgs: [event],
         workflowIdReusePolicy: reuse,
         staticSummary: summaryOf(event),
+        typedSearchAttributes: attributesAfter(event, reopened),
       }),
     );
   return {

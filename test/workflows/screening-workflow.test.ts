@@ -6,7 +6,7 @@ import { registerSearchAttributes } from '../../src/temporal/search-attributes';
 import { createScreeningSignaler } from '../../src/temporal/screening-signaler';
 import { requireBinary } from '../../devkit/temporal-binaries';
 import type { screeningWorkflow } from '../../workflows';
-import { type ScreeningEvent, type ScreeningView, searchAttributes, statusQuery, workflowIdFor } from '../../workflows/messages';
+import { type ScreeningEvent, screeningEventSignal, type ScreeningView, searchAttributes, statusQuery, workflowIdFor, workflowType } from '../../workflows/messages';
 import { screeningEvent, uniqueToken } from '../../devkit/builders';
 import { testEnvironment } from '../support/environment';
 import { eventually, mailsTo, startScreeningWorker } from '../support/screening-worker';
@@ -155,6 +155,45 @@ describe('screeningWorkflow (time-skipping)', function () {
     await settled(token, (v) => v.status === 'completed' && v.score !== undefined);
     const described = await handleOf(token).describe();
     assert.equal(described.typedSearchAttributes.get(searchAttributes.singleKeyScore), 733);
+  });
+
+  /** Upsert events in the screening's history, and the status Temporal indexes once it is `expected`. */
+  const upsertsOf = async (token: string) =>
+    ((await handleOf(token).fetchHistory()).events ?? []).filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length;
+  const indexed = (token: string, expected: string) =>
+    eventually(
+      () => handleOf(token).describe(),
+      (d) => d.typedSearchAttributes.get(searchAttributes.status) === expected,
+    );
+
+  it('indexes a new screening at its start and upserts its attributes only when they change', async () => {
+    const token = uniqueToken();
+    await signaler.signal(event(token, 'invite.sent'));
+    await settled(token, (view) => view.status === 'invited');
+    const started = await indexed(token, 'invited');
+    assert.equal(started.typedSearchAttributes.get(searchAttributes.externalCustomerId), 'landlord-7');
+    assert.equal(started.typedSearchAttributes.get(searchAttributes.externalTenantId), 'tenant-7');
+    assert.equal(await upsertsOf(token), 0);
+    await signaler.signal(event(token, 'form.opened'));
+    await indexed(token, 'form_opened');
+    assert.equal(await upsertsOf(token), 1);
+  });
+
+  it('upserts at once when its first task does not leave the screening as the start indexed it', async () => {
+    const token = uniqueToken();
+    // Started with the attributes of an invitation, and given an opened form first (what the signaler
+    // would do if the first task held a second delivery that moved the status on).
+    await env.client.workflow.signalWithStart(workflowType, {
+      workflowId: workflowIdFor(token),
+      taskQueue,
+      args: [{ purchaseToken: token, lifecycle }],
+      signal: screeningEventSignal,
+      signalArgs: [event(token, 'form.opened')],
+      typedSearchAttributes: [{ key: searchAttributes.status, value: 'invited' }],
+    });
+    const described = await indexed(token, 'form_opened');
+    assert.equal(described.typedSearchAttributes.get(searchAttributes.externalCustomerId), 'landlord-7');
+    assert.equal(await upsertsOf(token), 1);
   });
 
   it('absorbs redeliveries during the dedupe window and acknowledges later ones as late', async () => {
