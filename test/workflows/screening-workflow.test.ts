@@ -6,7 +6,15 @@ import { registerSearchAttributes } from '../../src/temporal/search-attributes';
 import { createScreeningSignaler } from '../../src/temporal/screening-signaler';
 import { requireBinary } from '../../devkit/temporal-binaries';
 import type { screeningWorkflow } from '../../workflows';
-import { type ScreeningEvent, screeningEventSignal, type ScreeningView, searchAttributes, statusQuery, workflowIdFor, workflowType } from '../../workflows/messages';
+import {
+  type ScreeningEvent,
+  screeningEventSignal,
+  type ScreeningView,
+  searchAttributes,
+  statusQuery,
+  workflowIdFor,
+  workflowType,
+} from '../../workflows/messages';
 import { screeningEvent, uniqueToken } from '../../devkit/builders';
 import { testEnvironment } from '../support/environment';
 import { eventually, mailsTo, startScreeningWorker } from '../support/screening-worker';
