@@ -1,5 +1,9 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig } from '../../src/config';
+import { createScreeningSignaler } from '../../src/temporal/screening-signaler';
+import { supervise } from '../embedded/supervised';
 import { statusQuery, workflowIdFor } from '../../workflows/messages';
 import { envelopeOf, post } from './deliveries';
 import { screeningEvent } from '../builders';
@@ -8,7 +12,7 @@ import type { BenchOptions } from './options';
 import { countRows, waitForRows } from './rows';
 import type { BenchService } from './service';
 
-/** What a screening costs: Temporal history, PostgreSQL rows, service memory with many open. */
+/** What a screening costs: Temporal history, PostgreSQL rows, process memory with many open. */
 export interface CostResult {
   /** History of the first end-to-end screening (completed). */
   historyEvents: number;
@@ -17,38 +21,80 @@ export interface CostResult {
   cleanLifecycleEvents: number;
   /** Rows per end-to-end screening in each table. */
   rowsPerScreening: Record<string, number>;
+  /** Screenings the earlier phases left open in the service. */
   openScreenings: number;
-  /** Resident memory of the service process (API and worker). */
+  /** Resident memory of the service process (`npm start`: API and worker in one), after every earlier phase. */
   serviceRssMiB: number;
+  /** Screenings a worker process of its own (`npm run worker`, as deployed) started and holds open. */
+  workerOpenScreenings: number;
+  /** Resident memory of that worker process once it recorded them. */
+  workerRssMiB: number;
 }
 
+const rssMiBOf = (pid: number | undefined): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+
 /**
- * Phase 5: measures a completed screening, then starts open ones until the run has
- * `options.open` (`started`: how many earlier phases started outside the end-to-end one).
+ * Phase 5: measures a completed screening and the service's memory (`started`: how many screenings
+ * earlier phases left open), then a worker process of its own holding `options.open` open screenings.
  */
 export async function measureCost(service: BenchService, options: BenchOptions, started: number): Promise<CostResult> {
   const { open: OPEN, screenings: N } = options;
-  say(`\n[5/5] cost: history, rows, worker memory with ${OPEN} open screenings`);
+  say(`\n[5/5] cost: history, rows, memory of the service and of a worker with ${OPEN} open screenings`);
   const sample = await service.client.workflow.getHandle(workflowIdFor(`${service.tokens}e0`)).describe();
   const cleanLifecycleEvents = await cleanLifecycle(service);
   const rows: Record<string, number> = {};
   for (const table of ['screenings', 'delivery_log', 'notifications', 'reports']) {
     rows[table] = (await countRows(service, table, `${service.tokens}e`)) / N;
   }
-  for (let i = started; i < OPEN; i += 1) {
-    await service.signaler.signal(screeningEvent(`${service.tokens}o${i}`, 'invite.sent'));
-    progress('open screenings started', i + 1, OPEN);
-  }
-  await waitForRows(service, 'open screenings recorded', service.tokens, Math.max(OPEN, started));
-  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${service.pid}/status`, 'utf8'))?.[1] ?? NaN);
+  const serviceRssMiB = rssMiBOf(service.pid);
   return {
     historyEvents: Number(sample.historyLength),
     cleanLifecycleEvents,
     historyBytes: Number(sample.historySize),
     rowsPerScreening: rows,
-    openScreenings: Math.max(OPEN, started),
-    serviceRssMiB: rssKiB / 1024,
+    openScreenings: started,
+    serviceRssMiB,
+    workerOpenScreenings: OPEN,
+    workerRssMiB: await workerHolding(service, OPEN),
   };
+}
+
+/**
+ * Starts `cli/worker.ts` as deployed (its own process, the production settings) on a task queue of
+ * its own, starts `count` screenings there (an invitation each, as SingleKey's first delivery),
+ * waits until it recorded every one, and returns its resident memory then.
+ */
+async function workerHolding(service: BenchService, count: number): Promise<number> {
+  if (!service.workerEnv) throw new Error('this service cannot start a worker of its own');
+  const taskQueue = `${service.tokens}worker`;
+  const worker = supervise({
+    name: 'bench worker',
+    entry: 'cli/worker.ts',
+    env: { ...service.workerEnv, TEMPORAL_TASK_QUEUE: taskQueue },
+    logFile: path.join(service.dataDir, 'bench-worker.log'),
+  });
+  try {
+    await worker.ready();
+    const signaler = createScreeningSignaler(service.client, { taskQueue, lifecycle: loadConfig({}).lifecycle });
+    const prefix = `${service.tokens}w`;
+    let next = 0;
+    let done = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        for (let i = next++; i < count; i = next++) {
+          await signaler.signal(screeningEvent(`${prefix}${i}`, 'invite.sent'));
+          progress('screenings started on the worker', ++done, count);
+        }
+      }),
+    );
+    await waitForRows(service, 'screenings recorded by the worker', prefix, count);
+    const recorded = await countRows(service, 'screenings', prefix);
+    if (recorded < count) throw new Error(`the worker recorded ${recorded} of ${count} screenings in time; see ${service.dataDir}/bench-worker.log`);
+    if (worker.starts !== 1) throw new Error(`the worker restarted (${worker.starts} starts); see ${service.dataDir}/bench-worker.log`);
+    return rssMiBOf(worker.child?.pid);
+  } finally {
+    await worker.stop();
+  }
 }
 
 /**

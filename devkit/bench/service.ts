@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config';
 import { createDb, type Db } from '../../src/db/connection';
 import { connectClient } from '../../src/temporal/connect';
 import { devCodecKeys } from '../embedded/dev-secret';
+import { formatCodecKeys } from '../../src/temporal/payload-codec';
 import { createScreeningSignaler, type ScreeningSignaler } from '../../src/temporal/screening-signaler';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/messages';
 import { freeServicePorts, startServiceProcess } from '../embedded/service-process';
@@ -15,7 +16,7 @@ import { urlFor } from '../embedded/postgres';
 import { openScratch } from '../embedded/scratch';
 
 /** Service settings `npm run bench` passes on from its own environment, to compare them. */
-const BENCHED_SETTINGS = ['WEBHOOK_INBOX', 'WORKER_MAX_CACHED_WORKFLOWS'] as const;
+const BENCHED_SETTINGS = ['WEBHOOK_INBOX', 'WORKER_MAX_CACHED_WORKFLOWS', 'WORKER_HEAP_GROWTH_PERCENT'] as const;
 
 /** The service under test and what the phases reach it with. */
 export interface BenchService {
@@ -36,6 +37,11 @@ export interface BenchService {
   signaler: ScreeningSignaler;
   /** Prefix of every purchase token of this run: `bench-<run>-`, then a letter per phase. */
   tokens: string;
+  /**
+   * What a production worker (`npm run worker`) needs to join this service's Temporal, PostgreSQL,
+   * mail sink and SingleKey stand-in, as `npm run cluster` and the chaos suite configure theirs.
+   */
+  workerEnv?: Record<string, string>;
   /** Closes the connections, stops the service and the stand-in, removes the data folder. */
   stop(): Promise<void>;
 }
@@ -82,6 +88,22 @@ export async function startBenchService(options: BenchOptions): Promise<BenchSer
       pid: service.child.pid,
       signaler: createScreeningSignaler(client, { taskQueue: DEFAULT_TASK_QUEUE, lifecycle: loadConfig({}).lifecycle }),
       tokens: `bench-${Date.now().toString(36)}-`,
+      workerEnv: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        LOG_LEVEL: 'warn',
+        TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
+        DATABASE_URL: urlFor(ports.postgres),
+        SMTP_URL: `smtp://127.0.0.1:${ports.smtp}`,
+        SINGLEKEY_API_URL: singlekey.url,
+        SINGLEKEY_API_TOKEN: singlekey.token,
+        REPORT_LINK_SECRET: readFileSync(path.join(dataDir, 'report-link-secret'), 'utf8').trim(),
+        PAYLOAD_CODEC_KEYS: formatCodecKeys(devCodecKeys(dataDir)!),
+        WORKER_METRICS_PORT: '0',
+        // The bundle `npm start` made, as a deployed worker takes the one built into its image.
+        WORKFLOW_BUNDLE: path.join(dataDir, 'workflow-bundle.js'),
+        ...Object.fromEntries(BENCHED_SETTINGS.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : []))),
+      },
       stop,
     };
   } catch (error) {
