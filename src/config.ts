@@ -114,7 +114,6 @@ const envSchema = z.object({
   DEDUPE_WINDOW: duration.default('15h' as StringValue),
   WEBHOOK_INBOX: z.enum(inboxModes).default('always'),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(500),
-  WORKER_HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(300).default(20),
 
   DATA_DIR: z.string().trim().min(1).default('data'),
   EMBEDDED_TEMPORAL_PORT: port.default(7233),
@@ -145,8 +144,6 @@ export interface Config {
   webhookInbox: InboxMode;
   /** WORKER_MAX_CACHED_WORKFLOWS: screenings a worker keeps in memory between tasks (others are replayed from history when they wake). */
   workerMaxCachedWorkflows: number;
-  /** WORKER_HEAP_GROWTH_PERCENT: how far the worker's V8 heaps grow past what their last full collection kept (0: V8's own choice). */
-  workerHeapGrowthPercent: number;
   /** Bearer token `/metrics` requires when set. */
   metricsToken?: string;
   /** Port of the worker's Prometheus exporter (Temporal SDK and activity metrics); 0 disables it. */
@@ -253,7 +250,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     http: { host: e.HOST, port: e.PORT },
     webhookInbox: e.WEBHOOK_INBOX,
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
-    workerHeapGrowthPercent: e.WORKER_HEAP_GROWTH_PERCENT,
     metricsToken: e.METRICS_TOKEN,
     workerMetricsPort: e.WORKER_METRICS_PORT,
     temporal: {

@@ -52,12 +52,11 @@ export async function screeningWorkflow(input: ScreeningWorkflowInput): Promise<
   /** The timer of the next deadline, kept while that deadline stays the same (one timer per deadline, not per wake). */
   let timer: { key: string; scope: CancellationScope; fired: boolean } | undefined;
   /**
-   * The search attributes last upserted: an upsert (a history event) only when they change. A new
-   * screening's run starts with those of its first delivery (the signaler sets them), so its first
-   * publish usually needs none. A run continued as new upserts once after the hand-over, as it did
-   * before runs started with attributes (its recorded histories replay unchanged).
+   * The search attributes Temporal holds for this run, so that a publish upserts (a history event)
+   * only what changed. A run starts with some: a new screening's are those of its first delivery
+   * (the signaler gives them at the start), a run continued as new inherits the previous run's.
    */
-  let attributesUpserted = carried ? undefined : attributesKeyOf(indexedAttributesOf(workflowInfo().typedSearchAttributes));
+  let attributesUpserted = attributesKeyOf(indexedAttributesOf(workflowInfo().typedSearchAttributes));
 
   setHandler(screeningEventSignal, (event) => void queue.push({ kind: 'delivery', event }));
   setHandler(landlordDirectoryChangedSignal, () => void queue.push({ kind: 'landlord_directory_changed' }));

@@ -27,9 +27,14 @@ export interface CostResult {
   serviceRssMiB: number;
   /** Screenings a worker process of its own (`npm run worker`, as deployed) started and holds open. */
   workerOpenScreenings: number;
-  /** Resident memory of that worker process once it recorded them. */
+  /** Resident memory of that worker process as it recorded the last of them. */
   workerRssMiB: number;
+  /** The same a minute later, without work (open screenings sleep for days between deliveries). */
+  workerSettledRssMiB: number;
 }
+
+/** How long the cost phase leaves the worker without work before it reads its memory again. */
+const SETTLE_MS = 60_000;
 
 const rssMiBOf = (pid: number | undefined): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
@@ -55,16 +60,19 @@ export async function measureCost(service: BenchService, options: BenchOptions, 
     openScreenings: started,
     serviceRssMiB,
     workerOpenScreenings: OPEN,
-    workerRssMiB: await workerHolding(service, OPEN),
+    ...(await workerHolding(service, OPEN)),
   };
 }
 
 /**
  * Starts `cli/worker.ts` as deployed (its own process, the production settings) on a task queue of
  * its own, starts `count` screenings there (an invitation each, as SingleKey's first delivery),
- * waits until it recorded every one, and returns its resident memory then.
+ * waits until it recorded every one, and returns its resident memory then and a minute later. V8
+ * keeps the pages a busy minute grew its heaps to until its memory reducer runs, a few tens of
+ * seconds after the work stopped: the first figure is the worker's as a burst ends, the second
+ * its own while it holds sleeping screenings.
  */
-async function workerHolding(service: BenchService, count: number): Promise<number> {
+async function workerHolding(service: BenchService, count: number): Promise<Pick<CostResult, 'workerRssMiB' | 'workerSettledRssMiB'>> {
   if (!service.workerEnv) throw new Error('this service cannot start a worker of its own');
   const taskQueue = `${service.tokens}worker`;
   const worker = supervise({
@@ -90,8 +98,11 @@ async function workerHolding(service: BenchService, count: number): Promise<numb
     await waitForRows(service, 'screenings recorded by the worker', prefix, count);
     const recorded = await countRows(service, 'screenings', prefix);
     if (recorded < count) throw new Error(`the worker recorded ${recorded} of ${count} screenings in time; see ${service.dataDir}/bench-worker.log`);
+    const workerRssMiB = rssMiBOf(worker.child?.pid);
+    say(`  worker RSS ${Math.round(workerRssMiB)} MiB; reading it again after ${SETTLE_MS / 1000} s without work ...`);
+    await sleep(SETTLE_MS);
     if (worker.starts !== 1) throw new Error(`the worker restarted (${worker.starts} starts); see ${service.dataDir}/bench-worker.log`);
-    return rssMiBOf(worker.child?.pid);
+    return { workerRssMiB, workerSettledRssMiB: rssMiBOf(worker.child?.pid) };
   } finally {
     await worker.stop();
   }

@@ -115,6 +115,7 @@ function resultsJson(r: BenchResults) {
       serviceRssMiB: round(r.cost.serviceRssMiB),
       workerOpenScreenings: r.cost.workerOpenScreenings,
       workerRssMiB: round(r.cost.workerRssMiB),
+      workerSettledRssMiB: round(r.cost.workerSettledRssMiB),
     },
     ...(r.cluster
       ? {
@@ -133,7 +134,8 @@ const targets = [
   { figure: 'ingest ÷ signal-with-start ceiling', before: '0.79', target: '≥ 0.9' },
   { figure: 'burst acknowledgements ÷ a verify-and-INSERT PostgreSQL receiver (same run)', before: '~0.04', target: '≥ 0.5' },
   { figure: 'delivery answered 200 → visible in the read model, p99, at half the ingest rate', before: '16.6 s', target: '< 1 s' },
-  // Before: the one process of `npm start` (API and worker), the only layout measured then.
+  // Before: the one process of `npm start` (API and worker), the only layout measured then. Now: a
+  // worker as deployed, a minute after it started the last of them (see devkit/bench/cost.ts).
   { figure: 'worker RSS with 10,000 open screenings', before: '1.3 GiB', target: '< 400 MB' },
   { figure: 'burst of 5,000: drained (all recorded)', before: '104 s', target: '≤ 60 s, 0 lost' },
 ] as const;
@@ -147,7 +149,7 @@ function targetsOf(r: BenchResults): { figure: string; before: string; now: stri
     [`${round(r.ingest.rps / r.ceiling.rps, 2)}`, r.ingest.rps / r.ceiling.rps >= 0.9],
     [`${round(ack / peerAck, 2)} (${round(ack)}/s vs ${round(peerAck)}/s)`, ack / peerAck >= 0.5],
     [`${round(r.endToEnd.visibleP99ms / 1000, 2)} s`, r.endToEnd.visibleP99ms < 1000],
-    [`${round(r.cost.workerRssMiB)} MiB`, r.cost.workerRssMiB * 1.048576 < 400],
+    [`${round(r.cost.workerSettledRssMiB)} MiB`, r.cost.workerSettledRssMiB * 1.048576 < 400],
     [`${round(r.burst.drainSeconds)} s, ${r.burst.lostAfterRetries} lost`, r.burst.drainSeconds <= 60 && r.burst.lostAfterRetries === 0],
   ];
   return targets.map((t, i) => ({ ...t, now: figures[i]![0], met: figures[i]![1] }));
@@ -211,7 +213,11 @@ export function renderTable(results: BenchResults): string {
         .map(([t, n]) => `${t} ${n}`)
         .join(', '),
     ],
-    ['cost: worker process RSS', `${r.cost.workerRssMiB} MiB with ${r.cost.workerOpenScreenings} open screenings (npm run worker, as deployed)`],
+    [
+      'cost: worker process RSS',
+      `${r.cost.workerSettledRssMiB} MiB with ${r.cost.workerOpenScreenings} open screenings, a minute after the last started ` +
+        `(${r.cost.workerRssMiB} MiB as it recorded it; npm run worker, as deployed)`,
+    ],
     ['cost: service process RSS', `${r.cost.serviceRssMiB} MiB with ${r.cost.openScreenings} open screenings (npm start: API + worker in one process)`],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));

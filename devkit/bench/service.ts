@@ -16,7 +16,7 @@ import { urlFor } from '../embedded/postgres';
 import { openScratch } from '../embedded/scratch';
 
 /** Service settings `npm run bench` passes on from its own environment, to compare them. */
-const BENCHED_SETTINGS = ['WEBHOOK_INBOX', 'WORKER_MAX_CACHED_WORKFLOWS', 'WORKER_HEAP_GROWTH_PERCENT'] as const;
+const BENCHED_SETTINGS = ['WEBHOOK_INBOX', 'WORKER_MAX_CACHED_WORKFLOWS'] as const;
 
 /** The service under test and what the phases reach it with. */
 export interface BenchService {

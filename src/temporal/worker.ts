@@ -3,7 +3,6 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { createActivities } from '../../activities';
 import { type Config, requireSetting, SINGLEKEY_SANDBOX_URL } from '../config';
 import { msToNumber } from '@temporalio/common';
-import { setFlagsFromString } from 'node:v8';
 import type { Db } from '../db/connection';
 import type { Logger } from '../logger';
 import { createSingleKeyClient } from '../singlekey/client';
@@ -58,18 +57,6 @@ function installRuntime(logger: Logger, metricsPort: number): void {
   }
 }
 
-/**
- * Lets each of the process's V8 heaps (the main thread's and the workflow thread's) grow to
- * `1 + percent/100` times what its last full collection kept before it collects again. Left alone,
- * V8 lets a busy heap grow up to four times, and keeps the pages: a worker that started 10,000
- * screenings then held 529-578 MiB, with 20 % 388 MiB (README, "Benchmarks"). V8 flags are
- * process-wide, so this runs before the workflow thread starts; Node refuses the flag in
- * NODE_OPTIONS, hence here rather than on every command line that starts a worker.
- */
-function boundHeapGrowth(percent: number): void {
-  if (percent > 0) setFlagsFromString(`--heap-growing-percent=${percent}`);
-}
-
 /** Where the status webhooks go once PLATFORM_WEBHOOK_URL is set (loadConfig refuses a URL without its secret); unset: none are sent. */
 function platformWebhookOf(config: Config) {
   const { url, secret } = config.platformWebhook;
@@ -79,7 +66,6 @@ function platformWebhookOf(config: Config) {
 /** Creates and runs the screening worker on `address`, with the TLS and API key settings of `config.temporal.connection`. */
 export async function startWorker(opts: { config: Config; address: string; db: Db; mailer: Transporter; logger: Logger }): Promise<RunningWorker> {
   const { config, db, mailer, logger } = opts;
-  boundHeapGrowth(config.workerHeapGrowthPercent);
   installRuntime(logger, config.workerMetricsPort);
   const connection = await NativeConnection.connect({ ...config.temporal.connection, address: opts.address });
   // The retention clean-up deletes workflow runs: a client of its own, on the same settings.

@@ -168,13 +168,6 @@ describe('loadConfig', () => {
     assert.equal(config.lifecycle.screeningExpiry, '7 days');
   });
 
-  it("bounds the worker's heap growth at 20 % unless told otherwise (0: V8's own choice), and refuses a fraction or a negative", () => {
-    assert.equal(loadConfig({}).workerHeapGrowthPercent, 20);
-    assert.equal(loadConfig({ WORKER_HEAP_GROWTH_PERCENT: '0' }).workerHeapGrowthPercent, 0);
-    assert.equal(loadConfig({ WORKER_HEAP_GROWTH_PERCENT: '50' }).workerHeapGrowthPercent, 50);
-    for (const bad of ['-5', '12.5', '301']) assert.throws(() => loadConfig({ WORKER_HEAP_GROWTH_PERCENT: bad }), /WORKER_HEAP_GROWTH_PERCENT/);
-  });
-
   it('treats an empty variable as unset', () => {
     assert.equal(loadConfig({ TEMPORAL_ADDRESS: '', DATABASE_URL: '' }).databaseUrl, undefined);
   });
