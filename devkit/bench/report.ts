@@ -135,7 +135,7 @@ const targets = [
   { figure: 'burst acknowledgements ÷ a verify-and-INSERT PostgreSQL receiver (same run)', before: '~0.04', target: '≥ 0.5' },
   { figure: 'delivery answered 200 → visible in the read model, p99, at half the ingest rate', before: '16.6 s', target: '< 1 s' },
   // Before: the one process of `npm start` (API and worker), the only layout measured then. Now: a
-  // worker as deployed, a minute after it started the last of them (see devkit/bench/cost.ts).
+  // worker as deployed, a minute after it recorded the last of them (see devkit/bench/cost.ts).
   { figure: 'worker RSS with 10,000 open screenings', before: '1.3 GiB', target: '< 400 MB' },
   { figure: 'burst of 5,000: drained (all recorded)', before: '104 s', target: '≤ 60 s, 0 lost' },
 ] as const;
@@ -215,7 +215,7 @@ export function renderTable(results: BenchResults): string {
     ],
     [
       'cost: worker process RSS',
-      `${r.cost.workerSettledRssMiB} MiB with ${r.cost.workerOpenScreenings} open screenings, a minute after the last started ` +
+      `${r.cost.workerSettledRssMiB} MiB with ${r.cost.workerOpenScreenings} open screenings, a minute after it recorded the last ` +
         `(${r.cost.workerRssMiB} MiB as it recorded it; npm run worker, as deployed)`,
     ],
     ['cost: service process RSS', `${r.cost.serviceRssMiB} MiB with ${r.cost.openScreenings} open screenings (npm start: API + worker in one process)`],
