@@ -11,6 +11,7 @@ import { measureBurst } from '../devkit/bench/burst';
 import { measureCeiling } from '../devkit/bench/ceiling';
 import { measureCost } from '../devkit/bench/cost';
 import { measureEndToEnd } from '../devkit/bench/end-to-end';
+import { measureFloor } from '../devkit/bench/floor';
 import { measureGenerator } from '../devkit/bench/generator';
 import { measureIngest } from '../devkit/bench/ingest';
 import { measurePeer } from '../devkit/bench/peer';
@@ -44,10 +45,11 @@ async function main(): Promise<void> {
     for (const [i, rate] of options.knee.entries()) knee.push(await measureEndToEnd(service, options, ingest.rps, { rate, prefix: `${service.tokens}k${i}x` }));
     const burst = await measureBurst(service, options);
     const peer = await measurePeer(service, options);
+    const floor = await measureFloor(service, options);
     // Screenings left open so far (the end-to-end ones completed): the cost phase tops up to --open.
     const started = ceiling.backlog.screenings + ingest.backlog.screenings + burst.deliveries;
     const cost = await measureCost(service, options, started);
-    results = { machine, options, generator, ceiling, ingest, endToEnd, knee, burst, peer, cost };
+    results = { machine, options, generator, ceiling, ingest, endToEnd, knee, burst, peer, floor, cost };
   } finally {
     await service.stop();
   }

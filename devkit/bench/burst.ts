@@ -20,7 +20,7 @@ export interface BurstResult {
 /** Phase 4: the burst, then waits for the worker to record its screenings. */
 export async function measureBurst(service: BenchService, options: BenchOptions): Promise<BurstResult> {
   const BURST = options.burst;
-  say(`\n[4/5] burst: ${BURST} deliveries as fast as the client can send`);
+  say(`\n[4/6] burst: ${BURST} deliveries as fast as the client can send`);
   const sent = await sendBurst(service, BURST, `${service.tokens}b`, 'burst answered');
   const drainSeconds = await waitForRows(service, 'burst drained (rows written)', `${service.tokens}b`, BURST);
   return { deliveries: BURST, ...sent, drainSeconds };

@@ -20,7 +20,7 @@ export interface CeilingResult {
 
 /** Phase 1: the ceiling, then waits for the worker to record every screening it started. */
 export async function measureCeiling(service: BenchService, options: BenchOptions): Promise<CeilingResult> {
-  say('\n[1/5] ceiling: signal-with-start straight to Temporal');
+  say('\n[1/6] ceiling: signal-with-start straight to Temporal');
   const ceiling = await closedLoop('signal-with-start', options.concurrency, options.durationMs, async (i) => {
     await service.signaler.signal(screeningEvent(`${service.tokens}c${i}`, 'invite.sent'));
   });

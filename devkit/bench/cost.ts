@@ -39,12 +39,12 @@ const SETTLE_MS = 60_000;
 const rssMiBOf = (pid: number | undefined): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
 /**
- * Phase 5: measures a completed screening and the service's memory (`started`: how many screenings
+ * Phase 6: measures a completed screening and the service's memory (`started`: how many screenings
  * earlier phases left open), then a worker process of its own holding `options.open` open screenings.
  */
 export async function measureCost(service: BenchService, options: BenchOptions, started: number): Promise<CostResult> {
   const { open: OPEN, screenings: N } = options;
-  say(`\n[5/5] cost: history, rows, memory of the service and of a worker with ${OPEN} open screenings`);
+  say(`\n[6/6] cost: history, rows, memory of the service and of a worker with ${OPEN} open screenings`);
   const sample = await service.client.workflow.getHandle(workflowIdFor(`${service.tokens}e0`)).describe();
   const cleanLifecycleEvents = await cleanLifecycle(service);
   const rows: Record<string, number> = {};

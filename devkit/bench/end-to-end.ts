@@ -96,7 +96,7 @@ export async function measureEndToEnd(
   const N = options.screenings;
   const prefix = at?.prefix ?? `${service.tokens}e`;
   const rate = at?.rate ?? options.e2eRate ?? Math.max(1, ingestRps / 2);
-  say(`\n[3/5] end to end: ${N} lifecycles, 20 % duplicates, shuffled, at ${rate.toFixed(1)}/s${at || options.e2eRate ? '' : ' (half the ingest rate)'}`);
+  say(`\n[3/6] end to end: ${N} lifecycles, 20 % duplicates, shuffled, at ${rate.toFixed(1)}/s${at || options.e2eRate ? '' : ' (half the ingest rate)'}`);
   const deliveries = lifecycles(prefix, N);
   const acceptedAt = new Map<string, number>();
   const visibleAt = new Map<string, number>();

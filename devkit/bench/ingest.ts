@@ -40,7 +40,7 @@ async function timeSpent(service: BenchService): Promise<{ request: number; sign
  * many screenings of this run earlier phases started (all of them are counted when waiting).
  */
 export async function measureIngest(service: BenchService, options: BenchOptions, startedBefore: number): Promise<IngestResult> {
-  say('\n[2/5] ingest: signed deliveries through POST /webhooks/singlekey');
+  say('\n[2/6] ingest: signed deliveries through POST /webhooks/singlekey');
   const before = await timeSpent(service);
   const ingest = await closedLoop('deliveries', options.concurrency, options.durationMs, async (i) => {
     const { status } = await post(service, envelopeOf(screeningEvent(`${service.tokens}i${i}`, 'invite.sent')));

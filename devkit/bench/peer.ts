@@ -18,7 +18,7 @@ export interface PeerResult {
  * the same PostgreSQL (devkit/bench/peer-receiver.ts, its own process), the ratio's denominator.
  */
 export async function measurePeer(service: BenchService, options: BenchOptions): Promise<PeerResult> {
-  say(`\n[4b/5] peer: the same ${options.burst} deliveries to a verify-and-INSERT PostgreSQL receiver`);
+  say(`\n[4b/6] peer: the same ${options.burst} deliveries to a verify-and-INSERT PostgreSQL receiver`);
   const port = await freePort();
   const child = fork(path.join(__dirname, 'peer-receiver.ts'), [], {
     execArgv: ['--import', 'tsx'],

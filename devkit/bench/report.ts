@@ -6,6 +6,7 @@ import type { BurstResult } from './burst';
 import type { CeilingResult } from './ceiling';
 import type { CostResult } from './cost';
 import type { EndToEndResult } from './end-to-end';
+import type { FloorPass, FloorResult } from './floor';
 import type { GeneratorResult } from './generator';
 import type { IngestResult } from './ingest';
 import type { PeerResult } from './peer';
@@ -33,6 +34,8 @@ export interface BenchResults {
   burst: BurstResult;
   /** The same burst against a verify-and-INSERT PostgreSQL receiver. */
   peer: PeerResult;
+  /** The same number of new workflows as the burst, doing nothing but taking their signal (and one local activity). */
+  floor: FloorResult;
   cost: CostResult;
   /** `--cluster`: the same phases on the cluster profile, in the same run. */
   cluster?: { ceiling: CeilingResult; ingest: IngestResult; endToEnd: EndToEndResult; burst: BurstResult; peer: PeerResult };
@@ -59,6 +62,14 @@ function engineJson(ceiling: CeilingResult, ingest: IngestResult, e: EndToEndRes
     },
   };
 }
+
+const floorJson = (pass: FloorPass) => ({
+  workflows: pass.workflows,
+  drainSeconds: round(pass.drainSeconds),
+  perSecond: round(pass.workflows / pass.drainSeconds),
+  temporalCpuMs: round(pass.temporalCpuMs, 2),
+  workerCpuMs: round(pass.workerCpuMs, 2),
+});
 
 /** The figures as written to bench-results/<time>.json and printed, rounded for reading. */
 function resultsJson(r: BenchResults) {
@@ -105,6 +116,7 @@ function resultsJson(r: BenchResults) {
     knee: r.knee.map((k) => ({ rate: round(k.rate), visibleP50ms: round(k.visibleP50ms), visibleP99ms: round(k.visibleP99ms), lost: k.lost })),
     burst: { ...r.burst, sendSeconds: round(r.burst.sendSeconds), drainSeconds: round(r.burst.drainSeconds) },
     peer: { acksPerSecond: round(acksPerSecond(r.peer)), sendSeconds: round(r.peer.sendSeconds), lost: r.peer.lostAfterRetries },
+    floor: { signalOnly: floorJson(r.floor.signalOnly), localActivity: floorJson(r.floor.localActivity) },
     targets: targetsOf(r),
     cost: {
       cleanLifecycleEvents: r.cost.cleanLifecycleEvents,
@@ -150,7 +162,10 @@ function targetsOf(r: BenchResults): { figure: string; before: string; now: stri
     [`${round(ack / peerAck, 2)} (${round(ack)}/s vs ${round(peerAck)}/s)`, ack / peerAck >= 0.5],
     [`${round(r.endToEnd.visibleP99ms / 1000, 2)} s`, r.endToEnd.visibleP99ms < 1000],
     [`${round(r.cost.workerSettledRssMiB)} MiB`, r.cost.workerSettledRssMiB * 1.048576 < 400],
-    [`${round(r.burst.drainSeconds)} s, ${r.burst.lostAfterRetries} lost`, r.burst.drainSeconds <= 60 && r.burst.lostAfterRetries === 0],
+    [
+      `${round(r.burst.drainSeconds)} s, ${r.burst.lostAfterRetries} lost (floor: ${round(r.floor.signalOnly.drainSeconds)} s)`,
+      r.burst.drainSeconds <= 60 && r.burst.lostAfterRetries === 0,
+    ],
   ];
   return targets.map((t, i) => ({ ...t, now: figures[i]![0], met: figures[i]![1] }));
 }
@@ -205,6 +220,13 @@ export function renderTable(results: BenchResults): string {
       `200 -> visible p50 ${k.visibleP50ms} ms  p99 ${k.visibleP99ms} ms  lost ${k.lost}`,
     ]),
     ['peer: verify-and-INSERT receiver', `${r.peer.acksPerSecond} acknowledgements/s (${r.options.burst} in ${r.peer.sendSeconds} s, lost ${r.peer.lost})`],
+    ...(['signalOnly', 'localActivity'] as const).map((pass): [string, string] => {
+      const f = r.floor[pass];
+      return [
+        pass === 'signalOnly' ? 'floor: workflows that take a signal' : 'floor: ... and run a local activity',
+        `${f.workflows} new drained in ${f.drainSeconds} s (${f.perSecond}/s); CPU each: Temporal ${f.temporalCpuMs} ms, worker and client ${f.workerCpuMs} ms`,
+      ];
+    }),
     ['cost: history of a clean lifecycle', `${r.cost.cleanLifecycleEvents} events (one delivery at a time, effects settled)`],
     ['cost: history of a completed screening', `${r.cost.historyEvents} events, ${r.cost.historyBytes} bytes (end-to-end phase: shuffled, duplicates)`],
     [

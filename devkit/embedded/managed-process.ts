@@ -105,7 +105,7 @@ export async function stopLeftover(pidFile: string, signal: NodeJS.Signals = 'SI
   return true;
 }
 
-function readPidFile(pidFile: string): { pid: number; command: string; owner?: number } | undefined {
+export function readPidFile(pidFile: string): { pid: number; command: string; owner?: number } | undefined {
   if (!existsSync(pidFile)) return undefined;
   const [pidText = '', command = '', ownerText = ''] = readFileSync(pidFile, 'utf8').split('\n');
   const pid = Number.parseInt(pidText, 10);
