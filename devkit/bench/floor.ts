@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, type InjectedSinks, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { loadConfig } from '../../src/config';
+import { workflowTaskSettings } from '../../src/temporal/worker';
 import { readPidFile } from '../embedded/managed-process';
 import { progress, say } from './load';
 import type { BenchOptions } from './options';
@@ -73,11 +75,9 @@ export async function measureFloor(service: BenchService, options: BenchOptions)
       workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('./floor-workflows'), logger: quietBundler }),
       activities: { recordFloor: async () => took() },
       sinks: { floor: { taken: { fn: took, callDuringReplay: false } } } satisfies InjectedSinks<FloorSinks>,
-      // The service's worker settings (src/temporal/worker.ts).
-      maxCachedWorkflows: 500,
-      maxConcurrentWorkflowTaskPolls: 20,
-      nonStickyToStickyPollRatio: 1,
-      maxConcurrentWorkflowTaskExecutions: 100,
+      // The service's worker settings.
+      maxCachedWorkflows: loadConfig({}).workerMaxCachedWorkflows,
+      ...workflowTaskSettings,
     });
     const pass = async (name: string, recordWithLocalActivity: boolean): Promise<FloorPass> => {
       passName = name;

@@ -20,6 +20,18 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
+/**
+ * How the worker takes workflow tasks. A burst of new screenings arrives on the task queue itself,
+ * not on this worker's sticky queue: the defaults (10 pollers, a fifth of them there, 40 tasks at a
+ * time) drained 3,000 new screenings in 55 s on the bench's 2 cores; 20 pollers split evenly and
+ * 100 tasks, in 44 s. The bench's floor phase runs its yardstick workflows with the same.
+ */
+export const workflowTaskSettings = {
+  maxConcurrentWorkflowTaskPolls: 20,
+  nonStickyToStickyPollRatio: 1,
+  maxConcurrentWorkflowTaskExecutions: 100,
+} as const;
+
 let runtimeInstalled = false;
 
 /** Activity and workflow log lines carry workflowId `screening-<token>`: name the token as the API's lines do. */
@@ -101,12 +113,7 @@ export async function startWorker(opts: { config: Config; address: string; db: D
     // history when it wakes costs less than holding thousands in memory (README, "Benchmarks": about
     // 0.2 MiB each, but caching 100 instead of 500 made p99 at 40 deliveries/s 1.5 s instead of 0.6 s).
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
-    // A burst of new screenings arrives on the task queue itself, not on this worker's sticky queue:
-    // the defaults (10 pollers, a fifth of them there, 40 tasks at a time) drained 3,000 new
-    // screenings in 55 s on the bench's 2 cores; 20 pollers split evenly and 100 tasks, in 44 s.
-    maxConcurrentWorkflowTaskPolls: 20,
-    nonStickyToStickyPollRatio: 1,
-    maxConcurrentWorkflowTaskExecutions: 100,
+    ...workflowTaskSettings,
   });
   const done = worker.run().finally(() => Promise.all([connection.close(), client.connection.close()]));
   done.catch((error: unknown) => logger.error({ err: error }, 'worker stopped with an error'));
