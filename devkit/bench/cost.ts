@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../src/config';
@@ -7,8 +6,9 @@ import { supervise } from '../embedded/supervised';
 import { statusQuery, workflowIdFor } from '../../workflows/messages';
 import { envelopeOf, post } from './deliveries';
 import { screeningEvent } from '../builders';
-import { progress, say } from './load';
+import { inLanes, progress, say } from './load';
 import type { BenchOptions } from './options';
+import { rssMiBOf } from './proc';
 import { countRows, waitForRows } from './rows';
 import type { BenchService } from './service';
 
@@ -35,8 +35,6 @@ export interface CostResult {
 
 /** How long the cost phase leaves the worker without work before it reads its memory again. */
 const SETTLE_MS = 60_000;
-
-const rssMiBOf = (pid: number | undefined): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
 /**
  * Phase 6: measures a completed screening and the service's memory (`started`: how many screenings
@@ -85,16 +83,11 @@ async function workerHolding(service: BenchService, count: number): Promise<Pick
     await worker.ready();
     const signaler = createScreeningSignaler(service.client, { taskQueue, lifecycle: loadConfig({}).lifecycle });
     const prefix = `${service.tokens}w`;
-    let next = 0;
     let done = 0;
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        for (let i = next++; i < count; i = next++) {
-          await signaler.signal(screeningEvent(`${prefix}${i}`, 'invite.sent'));
-          progress('screenings started on the worker', ++done, count);
-        }
-      }),
-    );
+    await inLanes(16, count, async (i) => {
+      await signaler.signal(screeningEvent(`${prefix}${i}`, 'invite.sent'));
+      progress('screenings started on the worker', ++done, count);
+    });
     await waitForRows(service, 'screenings recorded by the worker', prefix, count);
     const recorded = await countRows(service, 'screenings', prefix);
     if (recorded < count) throw new Error(`the worker recorded ${recorded} of ${count} screenings in time; see ${service.dataDir}/bench-worker.log`);

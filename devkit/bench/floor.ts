@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, type InjectedSinks, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
 import { workflowTaskSettings } from '../../src/temporal/worker';
 import { readPidFile } from '../embedded/managed-process';
-import { progress, say } from './load';
+import { inLanes, progress, say } from './load';
+import { cpuSecondsOf } from './proc';
 import type { BenchOptions } from './options';
 import type { BenchService } from './service';
 import { floorDeliverySignal, type FloorSinks, type floorWorkflow } from './floor-workflows';
@@ -29,12 +29,6 @@ export interface FloorResult {
 /** As many signal-with-starts at a time as the inbox forwarder runs (src/webhook/inbox.ts). */
 const LANES = 32;
 const PASS_TIMEOUT_MS = 600_000;
-
-/** CPU seconds (user + system) a process has used, from /proc (Linux, like the bench's other readings). */
-function cpuSecondsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 /**
  * Phase 5: the floor under the burst row. The same number of new workflows as the burst, started
@@ -72,7 +66,7 @@ export async function measureFloor(service: BenchService, options: BenchOptions)
     const worker = await Worker.create({
       connection,
       taskQueue,
-      workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('./floor-workflows'), logger: quietBundler }),
+      workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('./floor-workflows'), logger: new DefaultLogger('WARN') }),
       activities: { recordFloor: async () => took() },
       sinks: { floor: { taken: { fn: took, callDuringReplay: false } } } satisfies InjectedSinks<FloorSinks>,
       // The service's worker settings.
@@ -84,23 +78,19 @@ export async function measureFloor(service: BenchService, options: BenchOptions)
       taken = 0;
       const cpu0 = { temporal: cpuSecondsOf(temporalPid), worker: cpuSecondsOf(process.pid) };
       const started = performance.now();
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: LANES }, async () => {
-          while (next < N) {
-            const id = `${recordWithLocalActivity ? 'la' : 'signal'}-${next++}`;
-            await client.workflow.signalWithStart<typeof floorWorkflow, [unknown]>('floorWorkflow', {
-              workflowId: `${service.tokens}floor-${id}`,
-              taskQueue,
-              args: [id, recordWithLocalActivity],
-              signal: floorDeliverySignal,
-              signalArgs: [{}],
-            });
-          }
-        }),
-      );
+      await inLanes(LANES, N, async (i) => {
+        const id = `${recordWithLocalActivity ? 'la' : 'signal'}-${i}`;
+        await client.workflow.signalWithStart<typeof floorWorkflow, [unknown]>('floorWorkflow', {
+          workflowId: `${service.tokens}floor-${id}`,
+          taskQueue,
+          args: [id, recordWithLocalActivity],
+          signal: floorDeliverySignal,
+          signalArgs: [{}],
+        });
+      });
       while (taken < N) {
-        if (performance.now() - started > PASS_TIMEOUT_MS) throw new Error(`floor: ${name}: ${taken} of ${N} workflows took their signal in 10 minutes`);
+        if (performance.now() - started > PASS_TIMEOUT_MS)
+          throw new Error(`floor: ${name}: ${taken} of ${N} workflows took their signal in ${PASS_TIMEOUT_MS / 60_000} minutes`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       return {
@@ -118,5 +108,3 @@ export async function measureFloor(service: BenchService, options: BenchOptions)
     await connection.close();
   }
 }
-
-const quietBundler = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };

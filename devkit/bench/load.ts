@@ -16,6 +16,16 @@ export function progress(label: string, done: number, total: number): void {
 export const pct = (sorted: number[], p: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
 export const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
+/** Runs `fn(0)` … `fn(count - 1)` in `lanes` parallel lanes, each taking the next index as soon as it is done with one. */
+export async function inLanes(lanes: number, count: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      while (next < count) await fn(next++);
+    }),
+  );
+}
+
 export interface ClosedLoopResult {
   count: number;
   rps: number;

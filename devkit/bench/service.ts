@@ -57,6 +57,8 @@ export async function startBenchService(options: BenchOptions): Promise<BenchSer
     const singlekey = await startSingleKeyStandIn({ token: 'bench-token', readyByDefault: true });
     defer(() => singlekey.close());
     say(`starting the service on embedded defaults in ${dataDir} ...`);
+    // The settings the benchmark compares (`WEBHOOK_INBOX=off npm run bench`), passed on when set.
+    const benchedSettings = Object.fromEntries(BENCHED_SETTINGS.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
     const service = await startServiceProcess({
       dataDir,
       ports,
@@ -66,8 +68,7 @@ export async function startBenchService(options: BenchOptions): Promise<BenchSer
         SINGLEKEY_API_URL: singlekey.url,
         SINGLEKEY_API_TOKEN: singlekey.token,
         PUBLIC_BASE_URL: `http://127.0.0.1:${ports.api}`,
-        // The settings the benchmark compares (`WEBHOOK_INBOX=off npm run bench`), passed on when set.
-        ...Object.fromEntries(BENCHED_SETTINGS.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : []))),
+        ...benchedSettings,
       },
       nodeArgs: options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.profile)}`] : [],
     });
@@ -102,7 +103,7 @@ export async function startBenchService(options: BenchOptions): Promise<BenchSer
         WORKER_METRICS_PORT: '0',
         // The bundle `npm start` made, as a deployed worker takes the one built into its image.
         WORKFLOW_BUNDLE: path.join(dataDir, 'workflow-bundle.js'),
-        ...Object.fromEntries(BENCHED_SETTINGS.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : []))),
+        ...benchedSettings,
       },
       stop,
     };
