@@ -88,11 +88,15 @@ export async function startClusterStack(config: Config, logger: Logger, shutdown
   const certificates = ensureCertificates(path.join(dir, 'certs'));
 
   say("applying Temporal's schemas and starting the Temporal server (mTLS) ...");
+  // The API processes listen on PORT and PORT+1 once Temporal is up; its own ports are chosen around them.
+  const apiPorts = [config.http.port, config.http.port + 1];
   const temporal = await startTemporalServer({
     binaries,
     dir: path.join(dir, 'temporal'),
     postgres: { host: '127.0.0.1', port: config.embedded.postgresPort, user: 'postgres', password: 'postgres' },
     certificates,
+    avoid: apiPorts,
+    say,
   });
   shutdown.add('Temporal server', temporal.stop);
   const { namespace, retention } = config.temporal;
@@ -169,7 +173,6 @@ export async function startClusterStack(config: Config, logger: Logger, shutdown
     PAYLOAD_CODEC_KEYS: formatCodecKeys(config.temporal.payloadCodecKeys),
     PUBLIC_BASE_URL: config.reportLinks.publicBaseUrl,
   };
-  const apiPorts = [config.http.port, config.http.port + 1];
   const apiProcesses = apiPorts.map((port, i) =>
     supervise({
       name: `api ${i + 1}`,

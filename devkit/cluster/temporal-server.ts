@@ -1,12 +1,12 @@
 import { Connection } from '@temporalio/client';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import type { TemporalConnection } from '../../src/config';
-import { freePortIn } from '../embedded/free-port';
+import { allFree, freePortsIn } from '../embedded/free-port';
 import { liveOwner, startManagedProcess, stopLeftover } from '../embedded/managed-process';
 import type { ServerBinaries } from '../temporal-server-install';
 import type { ClusterCertificates } from './certificates';
@@ -18,6 +18,10 @@ export interface TemporalServerOptions {
   /** The PostgreSQL server that holds its `temporal` and `temporal_visibility` databases. */
   postgres: { host: string; port: number; user: string; password: string };
   certificates: ClusterCertificates;
+  /** Ports promised to servers that do not listen yet (the API processes'), kept out of the server's choice. */
+  avoid?: number[];
+  /** Progress lines: a start-up that failed and is tried again. */
+  say?: (line: string) => void;
   signal?: AbortSignal;
 }
 
@@ -36,11 +40,25 @@ export const TEMPORAL_SERVER_PID = 'temporal-server.pid';
 const services = ['frontend', 'history', 'matching', 'worker'] as const;
 type Ports = Record<(typeof services)[number], { grpcPort: number; membershipPort: number }> & { frontendHttp: number };
 
+/** Starts tried before giving up: a port found free can be taken by another process before the server binds it. */
+const START_ATTEMPTS = 3;
+
+/** The server ended before it answered; `reason` is what its log says. */
+class StartUpExit extends Error {
+  constructor(
+    readonly reason: string,
+    logFile: string,
+  ) {
+    super(`the Temporal server exited during start-up (${reason}); see ${logFile}`);
+  }
+}
+
 /**
  * The real Temporal server (one process running all four services) on PostgreSQL with SQL
  * visibility, its frontend behind mutual TLS. Applies Temporal's schemas with its own schema tool
  * first (`setup-schema` once, `update-schema` on every start: both are idempotent that way), and
- * resolves once the frontend answers a client holding the certificate.
+ * resolves once the frontend answers a client holding the certificate. A server that exits during
+ * start-up is started again on other free ports, up to START_ATTEMPTS times.
  */
 export async function startTemporalServer(options: TemporalServerOptions): Promise<TemporalServer> {
   const { dir, certificates } = options;
@@ -54,21 +72,6 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   for (const database of ['temporal', 'temporal_visibility'] as const) await applySchema(options, database, logFile);
   options.signal?.throwIfAborted();
 
-  const ports = await portsFor(dir);
-  writeFileSync(path.join(dir, 'config', 'development.yaml'), stringify(serverConfig(options, ports)));
-  writeFileSync(
-    path.join(dir, 'config', 'dynamicconfig', 'cluster.yaml'),
-    // A search attribute registered a moment ago is usable at once (as on the dev server).
-    stringify({ 'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true, constraints: {} }] }),
-  );
-  const server = startManagedProcess({
-    name: 'Temporal server',
-    command: options.binaries.server,
-    args: ['--root', dir, '--config', 'config', '--env', 'development', '--allow-no-auth', 'start'],
-    logFile,
-    pidFile,
-  });
-  const address = `127.0.0.1:${ports.frontend.grpcPort}`;
   const connection: TemporalConnection = {
     tls: {
       serverNameOverride: certificates.serverName,
@@ -76,10 +79,52 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
       clientCertPair: { crt: readFileSync(certificates.clientCert), key: readFileSync(certificates.clientKey) },
     },
   };
+  for (let attempt = 1; ; attempt += 1) {
+    const ports = await portsFor(dir, options.avoid ?? [], attempt > 1);
+    try {
+      const stop = await startOn(options, ports, connection, { pidFile, logFile });
+      return { address: frontendAddress(ports), connection, logFile, stop };
+    } catch (error) {
+      if (!(error instanceof StartUpExit) || attempt === START_ATTEMPTS) throw error;
+      options.say?.(
+        `the Temporal server exited during start-up (${error.reason}); starting it again on other ports (attempt ${attempt + 1} of ${START_ATTEMPTS})`,
+      );
+    }
+  }
+}
+
+const frontendAddress = (ports: Ports) => `127.0.0.1:${ports.frontend.grpcPort}`;
+
+/** One start on `ports`: resolves with its stop once the frontend answers, throws StartUpExit when it exits first. */
+async function startOn(
+  options: TemporalServerOptions,
+  ports: Ports,
+  connection: TemporalConnection,
+  files: { pidFile: string; logFile: string },
+): Promise<() => Promise<void>> {
+  const { dir } = options;
+  const { logFile } = files;
+  writeFileSync(path.join(dir, 'config', 'development.yaml'), stringify(serverConfig(options, ports)));
+  writeFileSync(
+    path.join(dir, 'config', 'dynamicconfig', 'cluster.yaml'),
+    // A search attribute registered a moment ago is usable at once (as on the dev server).
+    stringify({ 'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true, constraints: {} }] }),
+  );
+  const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
+  const server = startManagedProcess({
+    name: 'Temporal server',
+    command: options.binaries.server,
+    args: ['--root', dir, '--config', 'config', '--env', 'development', '--allow-no-auth', 'start'],
+    logFile,
+    pidFile: files.pidFile,
+  });
+  const address = frontendAddress(ports);
   const deadline = Date.now() + 90_000;
   for (;;) {
     if (server.child.exitCode !== null || server.child.signalCode !== null) {
-      throw new Error(`the Temporal server exited during start-up (${server.child.exitCode ?? server.child.signalCode}); see ${logFile}`);
+      await server.exited;
+      const log = readFileSync(logFile).subarray(logStart).toString();
+      throw new StartUpExit(`${server.child.exitCode ?? server.child.signalCode}: ${startUpFailure(log)}`, logFile);
     }
     if (options.signal?.aborted || Date.now() > deadline) {
       await server.stop('SIGTERM', 10_000);
@@ -98,7 +143,28 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
       await sleep(500);
     }
   }
-  return { address, connection, logFile, stop: () => server.stop('SIGTERM', 30_000) };
+  return () => server.stop('SIGTERM', 30_000);
+}
+
+/**
+ * Why the server stopped, from what it wrote to its log: the last fatal entry of its JSON log (a
+ * port already in use, a database it cannot reach), else its last line ("Unable to start server").
+ */
+export function startUpFailure(log: string): string {
+  const lines = log
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  for (const line of [...lines].reverse()) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const entry = JSON.parse(line) as { level?: string; msg?: string; error?: string };
+      if (entry.level === 'fatal' || entry.level === 'panic') return [entry.msg, entry.error].filter(Boolean).join(': ');
+    } catch {
+      // Not one of its JSON entries: the last line below stands in.
+    }
+  }
+  return lines.at(-1)?.slice(0, 500) ?? 'nothing in its log';
 }
 
 /** Creates the database and its schema on the first start, then brings it to the pinned version's schema. */
@@ -156,14 +222,22 @@ function sqlTool(command: string, args: string[], env: NodeJS.ProcessEnv, logFil
   });
 }
 
-/** Free ports chosen on the first start and kept: the cluster's own metadata records its frontend's address. */
-async function portsFor(dir: string): Promise<Ports> {
+/**
+ * Free ports chosen on the first start and kept, so the frontend's address (in the profile file, in
+ * an operator's commands) stays the same across restarts. New ones when `fresh`, or when a kept one
+ * is taken: the server writes its new frontend address into its cluster metadata as it starts.
+ */
+async function portsFor(dir: string, avoid: number[], fresh: boolean): Promise<Ports> {
   const file = path.join(dir, 'ports.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Ports;
+  if (!fresh && existsSync(file)) {
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as Ports;
+    const list = [kept.frontendHttp, ...services.flatMap((service) => [kept[service].grpcPort, kept[service].membershipPort])];
+    if (!list.some((port) => avoid.includes(port)) && (await allFree(list))) return kept;
+  }
   // Below 32768: the cluster's membership table keeps ports in a smallint.
-  const port = () => freePortIn(20_000, 32_000);
-  const ports = { frontendHttp: await port() } as Ports;
-  for (const service of services) ports[service] = { grpcPort: await port(), membershipPort: await port() };
+  const [frontendHttp, ...rest] = await freePortsIn(1 + 2 * services.length, 20_000, 32_000, avoid);
+  const ports = { frontendHttp } as Ports;
+  for (const [i, service] of services.entries()) ports[service] = { grpcPort: rest[2 * i]!, membershipPort: rest[2 * i + 1]! };
   writeFileSync(file, `${JSON.stringify(ports, null, 2)}\n`);
   return ports;
 }

@@ -17,12 +17,31 @@ export async function freePort(): Promise<number> {
  * A free port in [from, to): for servers that store their port in a narrower type than the OS's
  * ephemeral range fits (Temporal keeps membership ports in a PostgreSQL `smallint`, below 32768).
  */
-export async function freePortIn(from: number, to: number): Promise<number> {
+export async function freePortIn(from: number, to: number, avoid: Iterable<number> = []): Promise<number> {
+  const taken = new Set(avoid);
   for (let tries = 0; tries < 200; tries += 1) {
     const candidate = from + Math.floor(Math.random() * (to - from));
-    if (await canListen(candidate)) return candidate;
+    if (!taken.has(candidate) && (await canListen(candidate))) return candidate;
   }
   throw new Error(`no free port between ${from} and ${to}`);
+}
+
+/** `count` distinct free ports in [from, to), none of them in `avoid` (ports promised to servers not listening yet). */
+export async function freePortsIn(count: number, from: number, to: number, avoid: Iterable<number> = []): Promise<number[]> {
+  const chosen = new Set(avoid);
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const port = await freePortIn(from, to, chosen);
+    chosen.add(port);
+    ports.push(port);
+  }
+  return ports;
+}
+
+/** Whether every port in `ports` can be listened on at this moment. */
+export async function allFree(ports: number[]): Promise<boolean> {
+  for (const port of ports) if (!(await canListen(port))) return false;
+  return true;
 }
 
 function canListen(port: number): Promise<boolean> {
