@@ -72,6 +72,11 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   for (const database of ['temporal', 'temporal_visibility'] as const) await applySchema(options, database, logFile);
   options.signal?.throwIfAborted();
 
+  writeFileSync(
+    path.join(dir, 'config', 'dynamicconfig', 'cluster.yaml'),
+    // A search attribute registered a moment ago is usable at once (as on the dev server).
+    stringify({ 'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true, constraints: {} }] }),
+  );
   const connection: TemporalConnection = {
     tls: {
       serverNameOverride: certificates.serverName,
@@ -105,11 +110,6 @@ async function startOn(
   const { dir } = options;
   const { logFile } = files;
   writeFileSync(path.join(dir, 'config', 'development.yaml'), stringify(serverConfig(options, ports)));
-  writeFileSync(
-    path.join(dir, 'config', 'dynamicconfig', 'cluster.yaml'),
-    // A search attribute registered a moment ago is usable at once (as on the dev server).
-    stringify({ 'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true, constraints: {} }] }),
-  );
   const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
   const server = startManagedProcess({
     name: 'Temporal server',
